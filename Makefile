@@ -1,0 +1,65 @@
+# The two commands of the README's quick start, and the helpers they share.
+# Works on a fresh Debian 12 machine with Python 3.11 and pip; installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Debian packages the project needs at run or test time (none yet beyond Python itself).
+DEBIAN_PACKAGES ?=
+
+.PHONY: demo test lint setup debian-packages clean
+
+## demo: set everything up and run the main job on the bundled sample company
+demo: setup
+	@echo "== Checking the sample company in inventory/"
+	$(BIN)/remoteops --inventory inventory check
+	@echo "== The employees"
+	$(BIN)/remoteops --inventory inventory employees list
+	@echo
+	@echo "Done. Inputs: inventory/ (see inventory/README.md). State: .remoteops/state.db."
+	@echo "Try: $(BIN)/remoteops employees show E0001   or   $(BIN)/remoteops --help"
+
+## test: set everything up and run the whole test suite
+test: setup
+	$(BIN)/python -m pytest
+
+## lint: ruff (and ansible-lint once playbooks exist)
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml | debian-packages
+	@if [ ! -x $(BIN)/python ]; then \
+	  $(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	    rm -rf $(VENV); \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      echo "== python3-venv is missing; installing it with apt-get"; \
+	      apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); \
+	    else \
+	      echo "Cannot create a virtual environment: run 'sudo apt-get install python3-venv' and try again." >&2; \
+	      exit 1; \
+	    fi; }; \
+	fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+debian-packages:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "== Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "remoteops needs these Debian packages:$$missing" >&2; \
+	    echo "Install them with: sudo apt-get install$$missing   (then run make again)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from remoteops.cli import main
+
+raise SystemExit(main())

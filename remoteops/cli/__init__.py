@@ -1,0 +1,120 @@
+"""The ``remoteops`` command line: a thin Typer layer over the library.
+
+Each command parses its options, calls one library function and prints the result; library
+errors (:class:`~remoteops.errors.RemoteOpsError`) become one readable sentence and exit
+code 1 (2 for usage errors). ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from remoteops import __version__
+from remoteops.cli import check, employees, log
+from remoteops.cli.common import INVENTORY_ENV, Session, console
+from remoteops.errors import RemoteOpsError
+from remoteops.state import STATE_ENV
+
+app = typer.Typer(
+    name="remoteops",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"remoteops {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    inventory: Annotated[
+        Path,
+        typer.Option(
+            "--inventory",
+            "-i",
+            envvar=INVENTORY_ENV,
+            help="The company folder (employees.csv, assets.csv, hosts.yml, company.yml).",
+        ),
+    ] = Path("inventory"),
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            envvar=STATE_ENV,
+            help="The state database [default: .remoteops/state.db beside the inventory].",
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (developers).")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """Get the company's staff working from home: inventory, workstations, agreements,
+    delivery runs.
+
+    Example:
+
+        remoteops check
+
+        remoteops employees list --team Outbound
+    """
+    session = Session(inventory=inventory, state_path=state, debug=debug)
+    ctx.obj = session
+    ctx.call_on_close(session.close)
+
+
+app.command("check")(check.check)
+app.add_typer(employees.app, name="employees")
+app.command("log")(log.log)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the app and map every error to a message and exit code.
+
+    Typer itself reports usage errors (exit 2); :class:`RemoteOpsError` becomes one
+    sentence plus a hint (exit 1, or 2 for usage); anything else is a bug, said so plainly.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=args, prog_name="remoteops", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except RemoteOpsError as exc:
+        if debug:
+            traceback.print_exc()
+        _print_error(exc.message, exc.hint)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console(stderr=True).print("Interrupted; nothing half-written was kept.")
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        _print_error(
+            f"Unexpected error: {type(exc).__name__}: {exc}",
+            "This is a bug in remoteops; run again with --debug and report the output.",
+        )
+        return 1
+    return 0
+
+
+def _print_error(message: str, hint: str | None) -> None:
+    from rich.markup import escape
+
+    err = console(stderr=True)
+    err.print(f"[bold red]Error:[/] {escape(message)}")
+    if hint:
+        err.print(escape(hint))

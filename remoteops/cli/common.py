@@ -1,0 +1,128 @@
+"""What every command shares: the session (inventory + state), output formats, errors.
+
+Commands stay thin: parse options, call one library function, hand rows to :func:`emit`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from remoteops.errors import UsageError
+
+if TYPE_CHECKING:
+    from remoteops.models import Company
+    from remoteops.state import StateStore
+
+INVENTORY_ENV = "REMOTEOPS_INVENTORY"
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV (for spreadsheets).")]
+
+
+@dataclass
+class Session:
+    """Global options, and the inventory and state store opened on first use."""
+
+    inventory: Path
+    state_path: Path | None = None
+    debug: bool = False
+    _company: Company | None = field(default=None, repr=False)
+    _store: StateStore | None = field(default=None, repr=False)
+
+    def company(self) -> Company:
+        if self._company is None:
+            from remoteops.inventory import load_company
+
+            self._company = load_company(self.inventory)
+        return self._company
+
+    def store(self) -> StateStore:
+        if self._store is None:
+            from remoteops.state import StateStore, default_state_path
+
+            self._store = StateStore(self.state_path or default_state_path(self.inventory))
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def session(ctx: typer.Context) -> Session:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Session):  # called without the root callback (library use)
+        obj = Session(Path(os.environ.get(INVENTORY_ENV, "inventory")))
+        ctx.find_root().obj = obj
+    return obj
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def output_format(as_json: bool, as_csv: bool) -> str:
+    if as_json and as_csv:
+        raise UsageError("Choose one of --json and --csv, not both.")
+    return "json" if as_json else "csv" if as_csv else "table"
+
+
+def emit(
+    rows: Sequence[dict[str, Any]],
+    columns: dict[str, str],
+    *,
+    as_json: bool = False,
+    as_csv: bool = False,
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+) -> None:
+    """Print ``rows`` as a rich table (people), JSON or CSV (scripts).
+
+    ``columns`` maps row keys to table headers; JSON carries every key of the rows,
+    CSV and the table the keys named in ``columns``.
+    """
+    fmt = output_format(as_json, as_csv)
+    if fmt == "json":
+        json.dump(list(rows), sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+        return
+    if fmt == "csv":
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows({k: _cell(r.get(k)) for k in columns} for r in rows)
+        return
+    out = console()
+    if not rows:
+        out.print(empty)
+        return
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for header in columns.values():
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(k)) for k in columns))
+    out.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

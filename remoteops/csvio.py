@@ -1,0 +1,168 @@
+"""Reading CSV files the way people really produce them.
+
+HR and IT export from Excel, LibreOffice or an HR system: comma or semicolon, UTF-8 with or
+without a byte-order mark, Windows line endings, German column headers. This module turns
+such a file into rows keyed by our canonical column names, each with its line number, or
+raises :class:`InputFileError` saying what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from remoteops.errors import InputFileError, Problem
+
+_LATIN1_HINT = (
+    "Save it from Excel as 'CSV UTF-8 (comma delimited)', or convert it with "
+    "'iconv -f latin1 -t utf-8 FILE > FILE.utf8' and use the new file."
+)
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    line: int  # line number in the file where the record starts (header = line 1)
+    values: dict[str, str]  # canonical column name -> stripped text
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    file: str
+    columns: tuple[str, ...]  # canonical names, in file order
+    rows: tuple[CsvRow, ...]
+    problems: tuple[Problem, ...]  # unknown columns (warnings), missing columns (errors)
+
+
+def header_key(text: str) -> str:
+    """Normalise a header for lookup: case, accents kept, spaces/dashes/underscores dropped."""
+    text = unicodedata.normalize("NFC", text).strip().casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def decode(data: bytes, file: str) -> str:
+    """UTF-8 (with or without BOM); anything else gets an error that says how to convert."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputFileError(
+            file,
+            "is saved as UTF-16 (Excel's 'Unicode Text'), not UTF-8.",
+            hint="Save it from Excel as 'CSV UTF-8 (comma delimited)'.",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputFileError(
+            file,
+            "is not UTF-8; it looks like Latin-1/Windows-1252 (what Excel's plain 'CSV' "
+            f"writes), first odd byte on line {line}.",
+            hint=_LATIN1_HINT,
+        ) from None
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """Semicolon (German Excel), tab or comma, judged from the header line."""
+    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(
+    path: Path,
+    *,
+    display_name: str,
+    aliases: Mapping[str, str],
+    required: tuple[str, ...],
+) -> CsvTable:
+    """Read ``path``; ``aliases`` maps :func:`header_key` forms to canonical column names."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(display_name, "is missing.", hint="Create it (see README).") from None
+    except OSError as exc:
+        raise InputFileError(display_name, f"cannot be read: {exc.strerror}.") from None
+    text = decode(data, display_name)
+    if "\x00" in text:
+        raise InputFileError(
+            display_name, "contains NUL bytes; is it a spreadsheet rather than a CSV file?"
+        )
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    if not first_line.strip():
+        raise InputFileError(display_name, "is empty; it needs a header row.")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line))
+    problems: list[Problem] = []
+    try:
+        header = next(reader)
+        header_line = reader.line_num
+        columns: list[str | None] = []
+        seen: set[str] = set()
+        for raw in header:
+            name = aliases.get(header_key(raw))
+            if name is None:
+                if raw.strip():
+                    problems.append(
+                        Problem(
+                            display_name,
+                            header_line,
+                            raw.strip(),
+                            "unknown column, ignored.",
+                            "warning",
+                        )
+                    )
+            elif name in seen:
+                raise InputFileError(
+                    display_name,
+                    f"column {name!r} appears twice in the header.",
+                    hint="Delete one of them.",
+                    row=header_line,
+                )
+            else:
+                seen.add(name)
+            columns.append(name)
+        for name in required:
+            if name not in seen:
+                problems.append(
+                    Problem(
+                        display_name,
+                        header_line,
+                        name,
+                        "required column is missing; add it to the header row.",
+                    )
+                )
+        rows: list[CsvRow] = []
+        start = reader.line_num + 1
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                if len(record) > len(columns) and any(c.strip() for c in record[len(columns) :]):
+                    problems.append(
+                        Problem(
+                            display_name,
+                            start,
+                            None,
+                            f"has {len(record)} fields but the header has {len(columns)}; "
+                            "is there an unquoted delimiter in a value?",
+                        )
+                    )
+                values = {
+                    col: cell.strip() for col, cell in zip(columns, record, strict=False) if col
+                }
+                rows.append(CsvRow(start, values))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputFileError(
+            display_name,
+            f"is not valid CSV: {exc}.",
+            hint="Check for an unclosed quote.",
+            row=reader.line_num,
+        ) from None
+    return CsvTable(
+        display_name,
+        tuple(c for c in columns if c),
+        tuple(rows),
+        tuple(problems),
+    )

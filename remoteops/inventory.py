@@ -1,0 +1,922 @@
+"""Load a company folder (``inventory/``) into domain objects, and cross-validate it.
+
+The files, each holding its own facts once:
+
+- ``company.yml``: company details HR needs, the office sites (one is the depot), delivery
+  settings (vans, working day, holidays).
+- ``employees.csv``: the HR export (one row per employee: name, contact, home address with
+  coordinates, language, team, home-office plan, delivery availability).
+- ``assets.csv``: the asset list (one row per device, assigned to an employee or spare).
+- ``hosts.yml`` (+ ``group_vars/``): the Ansible inventory; each workstation carries the
+  ``employee_id`` of the agent who uses it.
+
+:func:`check_company` collects every problem at once (as :class:`~remoteops.errors.Problem`
+with file, row and field); :func:`load_company` returns the :class:`Company` or raises
+:class:`~remoteops.errors.InventoryError` with all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from remoteops.csvio import CsvRow, header_key, read_csv
+from remoteops.errors import InputFileError, InventoryError, Problem
+from remoteops.models import (
+    Address,
+    Asset,
+    Company,
+    CompanyDetails,
+    DeliverySettings,
+    Employee,
+    GeoPoint,
+    Person,
+    Site,
+    TimeWindow,
+    Van,
+    Workstation,
+)
+
+EMPLOYEES_FILE = "employees.csv"
+ASSETS_FILE = "assets.csv"
+HOSTS_FILE = "hosts.yml"
+COMPANY_FILE = "company.yml"
+
+#: canonical column -> accepted header spellings (compared after :func:`header_key`).
+EMPLOYEE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "employee_id": ("Personalnummer", "Personal-Nr", "PersNr", "Mitarbeiter-ID", "ID"),
+    "first_name": ("Vorname", "given_name"),
+    "last_name": ("Nachname", "Name", "Familienname", "surname"),
+    "email": ("E-Mail", "Mail", "email_address"),
+    "phone": ("Telefon", "Mobil", "Handy", "Telefonnummer", "phone_number"),
+    "language": ("Sprache", "lang"),
+    "team": ("Team", "Abteilung", "department"),
+    "street": ("Straße", "Strasse", "Str", "Anschrift", "address"),
+    "postcode": ("PLZ", "Postleitzahl", "zip", "postal_code"),
+    "city": ("Ort", "Stadt", "Wohnort", "town"),
+    "latitude": ("Breitengrad", "Breite", "lat"),
+    "longitude": ("Längengrad", "Laengengrad", "Länge", "lon", "lng"),
+    "status": ("Status",),
+    "home_office_start": ("Homeoffice ab", "Home-Office ab", "Homeoffice-Start", "start_date"),
+    "home_days_per_week": ("Homeoffice-Tage", "Homeoffice Tage pro Woche", "home_days"),
+    "weekly_hours": ("Wochenstunden", "Stunden pro Woche", "hours_per_week"),
+    "work_model": ("Arbeitsmodell", "Modell"),
+    "delivery_days": ("Liefertage", "Anliefertage"),
+    "delivery_hours": ("Lieferzeit", "Lieferzeiten", "Anlieferzeit"),
+}
+ASSET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "asset_tag": ("Inventarnummer", "Inventar-Nr", "Asset-Tag", "tag"),
+    "type": ("Typ", "Art", "Geraetetyp", "Gerätetyp", "asset_type"),
+    "model": ("Modell", "Bezeichnung"),
+    "serial_number": ("Seriennummer", "Serien-Nr", "Serial", "SN"),
+    "employee_id": ("Personalnummer", "Mitarbeiter", "assigned_to", "Mitarbeiter-ID"),
+    "boxes": ("Kartons", "Pakete", "Anzahl Kartons"),
+    "condition": ("Zustand",),
+}
+EMPLOYEE_REQUIRED = (
+    "employee_id",
+    "first_name",
+    "last_name",
+    "email",
+    "language",
+    "street",
+    "postcode",
+    "city",
+    "latitude",
+    "longitude",
+)
+ASSET_REQUIRED = ("asset_tag", "type", "model", "serial_number", "employee_id", "boxes")
+
+LANGUAGE_WORDS = {
+    "de": ("de", "deu", "ger", "deutsch", "german"),
+    "en": ("en", "eng", "englisch", "english"),
+}
+STATUS_WORDS = {
+    "active": ("", "active", "aktiv"),
+    "on-leave": ("on-leave", "onleave", "leave", "beurlaubt", "elternzeit", "ruhend"),
+    "left": ("left", "ausgeschieden", "inactive", "inaktiv"),
+}
+WORK_MODEL_WORDS = {
+    "telearbeit": ("", "telearbeit", "telework", "teleworking", "homeoffice"),
+    "mobile": ("mobile", "mobil", "mobilesarbeiten", "mobilework", "mobileworking"),
+}
+ASSET_TYPE_WORDS = {
+    "pc": ("pc", "desktop", "computer", "rechner", "workstation"),
+    "monitor": ("monitor", "bildschirm", "display", "screen"),
+    "headset": ("headset",),
+    "keyboard": ("keyboard", "tastatur"),
+    "mouse": ("mouse", "maus"),
+    "dock": ("dock", "dockingstation", "docking"),
+    "other": ("other", "sonstiges", "zubehör", "zubehoer", "cable", "kabel"),
+}
+WEEKDAY_WORDS = (
+    ("mon", "monday", "mo", "montag"),
+    ("tue", "tuesday", "di", "dienstag", "tu"),
+    ("wed", "wednesday", "mi", "mittwoch", "we"),
+    ("thu", "thursday", "do", "donnerstag", "th"),
+    ("fri", "friday", "fr", "freitag"),
+    ("sat", "saturday", "sa", "samstag", "sonnabend"),
+    ("sun", "sunday", "so", "sonntag", "su"),
+)
+MAX_KM_FROM_DEPOT = 150.0
+
+T = TypeVar("T")
+
+
+def _aliases(columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    table = {}
+    for canonical, spellings in columns.items():
+        for spelling in (canonical, *spellings):
+            table[header_key(spelling)] = canonical
+    return table
+
+
+def _word_table(words: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {header_key(w): key for key, spellings in words.items() for w in spellings}
+
+
+_EMPLOYEE_ALIASES = _aliases(EMPLOYEE_COLUMNS)
+_ASSET_ALIASES = _aliases(ASSET_COLUMNS)
+_LANGUAGES = _word_table(LANGUAGE_WORDS)
+_STATUSES = _word_table(STATUS_WORDS)
+_WORK_MODELS = _word_table(WORK_MODEL_WORDS)
+_ASSET_TYPES = _word_table(ASSET_TYPE_WORDS)
+_WEEKDAYS = {w: i for i, words in enumerate(WEEKDAY_WORDS) for w in words}
+
+
+# -- parsing single values: each raises ValueError with a message that says how to fix it --
+def parse_date(text: str) -> dt.date:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD (or DD.MM.YYYY).")
+
+
+def parse_time(text: str) -> dt.time:
+    match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(?:\s*uhr)?", text.strip().casefold())
+    if match:
+        hour, minute = int(match[1]), int(match[2] or 0)
+        if hour == 24 and minute == 0:
+            return dt.time(23, 59)
+        if hour < 24 and minute < 60:
+            return dt.time(hour, minute)
+    raise ValueError(f"{text!r} is not a time of day; write it as HH:MM, e.g. 08:30.")
+
+
+def parse_hours(text: str) -> tuple[dt.time, dt.time]:
+    parts = re.split(r"\s*(?:-|–|bis|to)\s*", text.strip())
+    if len(parts) != 2:
+        raise ValueError(
+            f"{text!r} is not a time range; write it as HH:MM-HH:MM, e.g. 08:00-12:00."
+        )
+    start, end = parse_time(parts[0]), parse_time(parts[1])
+    if start >= end:
+        raise ValueError(f"{text!r} ends before it starts; write the earlier time first.")
+    return start, end
+
+
+def parse_weekdays(text: str) -> tuple[int, ...]:
+    """``Mon-Fri``, ``Mo,Mi,Fr``, ``Tue-Thu``, ``Montag``; returns sorted weekday numbers."""
+    days: set[int] = set()
+    for part in re.split(r"\s*[,;/+ ]\s*|\s+und\s+|\s+and\s+", text.strip()):
+        if not part:
+            continue
+        ends = [header_key(p) for p in re.split(r"\s*[-–]\s*", part)]
+        try:
+            numbers = [_WEEKDAYS[e] for e in ends]
+        except KeyError:
+            raise ValueError(
+                f"{part!r} is not a weekday; use Mon..Sun or Mo..So, ranges like Mon-Fri, "
+                "lists like Mon,Wed,Fri."
+            ) from None
+        if len(numbers) == 1:
+            days.add(numbers[0])
+        elif len(numbers) == 2 and numbers[0] <= numbers[1]:
+            days.update(range(numbers[0], numbers[1] + 1))
+        else:
+            raise ValueError(f"{part!r} is not a weekday range; write it like Mon-Fri.")
+    if not days:
+        raise ValueError("no weekday given; use e.g. Mon-Fri.")
+    return tuple(sorted(days))
+
+
+def parse_number(text: str) -> float:
+    """A decimal number; German decimal comma accepted (``52,5201``)."""
+    cleaned = text.strip().replace(" ", "")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number.") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is not a finite number.")
+    return value
+
+
+def parse_whole(text: str) -> int:
+    value = parse_number(text)
+    if value != int(value):
+        raise ValueError(f"{text!r} is not a whole number.")
+    return int(value)
+
+
+def km_between(a: GeoPoint, b: GeoPoint) -> float:
+    """Great-circle distance in km."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+# -- collecting problems -----------------------------------------------------------------
+@dataclass
+class _Problems:
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, file: str, row: int | None, fld: str | None, message: str) -> None:
+        self.items.append(Problem(file, row, fld, message, "error"))
+
+    def warning(self, file: str, row: int | None, fld: str | None, message: str) -> None:
+        self.items.append(Problem(file, row, fld, message, "warning"))
+
+
+class _Fields:
+    """Reads typed values out of one CSV row, recording a problem per bad field."""
+
+    def __init__(self, problems: _Problems, file: str, row: CsvRow) -> None:
+        self.problems, self.file, self.row = problems, file, row
+        self.ok = True
+
+    def text(self, name: str, *, required: bool = True, what: str = "") -> str:
+        value = self.row.values.get(name, "")
+        if required and not value:
+            self.bad(name, f"is empty; fill in {what or 'a value'}.")
+        return value
+
+    def bad(self, name: str, message: str) -> None:
+        self.ok = False
+        self.problems.error(self.file, self.row.line, name, message)
+
+    def parsed(self, name: str, parse: Callable[[str], T], *, required: bool = True) -> T | None:
+        value = self.row.values.get(name, "")
+        if not value:
+            if required:
+                self.bad(name, "is empty; fill in a value.")
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            self.bad(name, str(exc))
+            return None
+
+    def word(self, name: str, table: dict[str, str], allowed: Iterable[str]) -> str | None:
+        value = self.row.values.get(name, "")
+        found = table.get(header_key(value))
+        if found is None:
+            shown = repr(value) if value else "empty"
+            self.bad(name, f"{shown} is not one of {', '.join(allowed)}; use one of those.")
+        return found
+
+    def number(self, name: str, low: float, high: float, *, whole: bool = False) -> float | None:
+        value = self.parsed(name, parse_whole if whole else parse_number)
+        if value is not None and not low <= value <= high:
+            self.bad(name, f"{value:g} is outside {low:g}..{high:g}; check the value.")
+            return None
+        return value
+
+
+# -- company.yml ---------------------------------------------------------------------------
+def _yaml_file(path: Path, name: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputFileError(name, "is missing.", hint="Create it (see README).") from None
+    except UnicodeDecodeError:
+        raise InputFileError(name, "is not UTF-8.", hint="Save it as UTF-8.") from None
+    except OSError as exc:
+        raise InputFileError(name, f"cannot be read: {exc.strerror}.") from None
+    try:
+        return yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputFileError(
+            name,
+            f"is not valid YAML: {problem}.",
+            hint="Check the indentation and quoting on that line.",
+            row=mark.line + 1 if mark else None,
+        ) from None
+
+
+def _construct(node: yaml.Node | None) -> Any:
+    if node is None:
+        return None
+    return yaml.constructor.SafeConstructor().construct_document(node)
+
+
+class _Section:
+    """A mapping from company.yml, reporting missing or bad keys as ``section.key``."""
+
+    def __init__(self, problems: _Problems, prefix: str, data: Any) -> None:
+        self.problems, self.prefix = problems, prefix
+        if not isinstance(data, dict):
+            problems.error(COMPANY_FILE, None, prefix, "is missing or not a mapping; see README.")
+            data = {}
+        self.data = data
+        self.ok = isinstance(data, dict) and bool(data)
+
+    def bad(self, key: str, message: str) -> None:
+        self.ok = False
+        self.problems.error(COMPANY_FILE, None, f"{self.prefix}.{key}", message)
+
+    def text(self, key: str, *, required: bool = True, default: str = "") -> str:
+        value = self.data.get(key)
+        if value is None or str(value).strip() == "":
+            if required:
+                self.bad(key, "is missing; fill it in.")
+            return default
+        return str(value).strip()
+
+    def parsed(self, key: str, parse: Callable[[str], T], default: T) -> T:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        try:
+            return parse(str(value))
+        except ValueError as exc:
+            self.bad(key, str(exc))
+            return default
+
+    def person(self, key: str) -> Person:
+        sub = _Section(self.problems, f"{self.prefix}.{key}", self.data.get(key))
+        return Person(
+            sub.text("name"), sub.text("email", required=False), sub.text("phone", required=False)
+        )
+
+    def address(self) -> Address:
+        return Address(self.text("street"), self.text("postcode"), self.text("city"))
+
+
+def _load_company_yml(root: Path, problems: _Problems):
+    data = _construct(_yaml_file(root / COMPANY_FILE, COMPANY_FILE))
+    if not isinstance(data, dict):
+        problems.error(COMPANY_FILE, None, None, "must be a mapping with company, sites, delivery.")
+        return None, (), None
+    c = _Section(problems, "company", data.get("company"))
+    it = _Section(problems, "company.it_support", c.data.get("it_support"))
+    details = CompanyDetails(
+        legal_name=c.text("legal_name"),
+        short_name=c.text(
+            "short_name", required=False, default=c.text("legal_name", required=False)
+        ),
+        address=c.address(),
+        managing_director=c.text("managing_director"),
+        data_protection_officer=c.person("data_protection_officer"),
+        it_support=c.person("it_support"),
+        it_support_hours=it.text("hours"),
+        hr_contact=c.person("hr_contact"),
+        works_agreement=c.text("works_agreement", required=False) or None,
+        contact_hours=c.text("contact_hours", required=False, default="09:00-16:00"),
+    )
+    c.parsed("contact_hours", parse_hours, None)
+
+    sites: list[Site] = []
+    raw_sites = data.get("sites")
+    if not isinstance(raw_sites, list) or not raw_sites:
+        problems.error(COMPANY_FILE, None, "sites", "needs at least one site (the depot).")
+        raw_sites = []
+    for i, raw in enumerate(raw_sites):
+        s = _Section(problems, f"sites[{i}]", raw)
+        lat = s.parsed("latitude", parse_number, math.nan)
+        lon = s.parsed("longitude", parse_number, math.nan)
+        if math.isnan(lat) or math.isnan(lon):
+            s.bad("latitude", "latitude and longitude are both needed for the depot.")
+        sites.append(
+            Site(
+                site_id=s.text("id"),
+                name=s.text("name"),
+                address=s.address(),
+                location=GeoPoint(lat, lon),
+                depot=bool(s.data.get("depot", False)),
+            )
+        )
+    depots = [s for s in sites if s.depot]
+    if sites and len(depots) != 1:
+        problems.error(
+            COMPANY_FILE,
+            None,
+            "sites",
+            f"exactly one site needs 'depot: true' (found {len(depots)}); "
+            "it is where the vans load.",
+        )
+    for site_id, count in Counter(s.site_id for s in sites).items():
+        if count > 1:
+            problems.error(
+                COMPANY_FILE, None, "sites", f"site id {site_id!r} is used {count} times."
+            )
+
+    d = _Section(problems, "delivery", data.get("delivery"))
+    vans: list[Van] = []
+    raw_vans = d.data.get("vans")
+    if not isinstance(raw_vans, list) or not raw_vans:
+        d.bad("vans", "needs at least one van with a name and capacity_boxes.")
+        raw_vans = []
+    for i, raw in enumerate(raw_vans):
+        v = _Section(problems, f"delivery.vans[{i}]", raw)
+        capacity = v.parsed("capacity_boxes", parse_whole, 0)
+        if capacity <= 0:
+            v.bad("capacity_boxes", "must be a whole number above 0 (boxes that fit in the van).")
+        vans.append(Van(v.text("name"), capacity))
+    holidays: list[dt.date] = []
+    for i, raw in enumerate(d.data.get("holidays") or []):
+        try:
+            holidays.append(raw if isinstance(raw, dt.date) else parse_date(str(raw)))
+        except ValueError as exc:
+            d.bad(f"holidays[{i}]", str(exc))
+    day_start = d.parsed("day_start", parse_time, dt.time(8, 0))
+    day_end = d.parsed("day_end", parse_time, dt.time(17, 0))
+    if day_start >= day_end:
+        d.bad("day_end", "must be later than day_start.")
+    delivery = DeliverySettings(
+        vans=tuple(vans),
+        day_start=day_start,
+        day_end=day_end,
+        service_minutes_base=d.parsed("service_minutes_base", parse_whole, 15),
+        service_minutes_per_box=d.parsed("service_minutes_per_box", parse_whole, 3),
+        multi_trip=bool(d.data.get("multi_trip", True)),
+        holidays=tuple(sorted(holidays)),
+    )
+    return details, tuple(sites), delivery
+
+
+# -- employees.csv -------------------------------------------------------------------------
+def _postcode(text: str) -> str:
+    if re.fullmatch(r"\d{4}", text):
+        raise ValueError(
+            f"{text!r} has 4 digits; German postcodes have 5 (did the spreadsheet drop a "
+            "leading zero? format the column as text)."
+        )
+    if not re.fullmatch(r"\d{5}", text) or text.startswith("00"):
+        raise ValueError(f"{text!r} is not a German postcode; write the 5 digits, e.g. 10117.")
+    return text
+
+
+def _email(text: str) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        raise ValueError(f"{text!r} is not an e-mail address.")
+    return text
+
+
+def _parse_employee(
+    row: CsvRow, problems: _Problems, delivery: DeliverySettings | None, depot: Site | None
+) -> Employee | None:
+    f = _Fields(problems, EMPLOYEES_FILE, row)
+    employee_id = f.text("employee_id", what="the employee's ID (Personalnummer)")
+    if employee_id and re.search(r"\s", employee_id):
+        f.bad("employee_id", f"{employee_id!r} contains spaces; IDs must not.")
+    first_name = f.text("first_name")
+    last_name = f.text("last_name")
+    email = f.parsed("email", _email)
+    language = f.word("language", _LANGUAGES, LANGUAGE_WORDS)
+    status = f.word("status", _STATUSES, STATUS_WORDS)
+    street, city = f.text("street"), f.text("city")
+    postcode = f.parsed("postcode", _postcode)
+    lat = f.number("latitude", -90, 90)
+    lon = f.number("longitude", -180, 180)
+    location = None
+    if lat is not None and lon is not None:
+        location = GeoPoint(lat, lon)
+        if lat == 0 and lon == 0:
+            f.bad("latitude", "coordinates are 0, 0; fill in the real latitude and longitude.")
+        elif depot is not None and km_between(location, depot.location) > MAX_KM_FROM_DEPOT:
+            flipped = GeoPoint(lon, lat) if abs(lon) <= 90 else None
+            if flipped and km_between(flipped, depot.location) <= MAX_KM_FROM_DEPOT:
+                f.bad("latitude", "latitude and longitude look swapped; exchange the two values.")
+            else:
+                km = km_between(location, depot.location)
+                problems.warning(
+                    EMPLOYEES_FILE,
+                    row.line,
+                    "latitude",
+                    f"the home is {km:.0f} km from the depot; check the coordinates.",
+                )
+    start = f.parsed("home_office_start", parse_date, required=False)
+    home_days = f.parsed("home_days_per_week", parse_whole, required=False)
+    if home_days is not None and not 0 <= home_days <= 7:
+        f.bad("home_days_per_week", f"{home_days} is not a number of days in a week (0..7).")
+    hours = f.parsed("weekly_hours", parse_number, required=False)
+    if hours is not None and not 0 < hours <= 60:
+        f.bad("weekly_hours", f"{hours:g} is not plausible weekly working time (0..60 hours).")
+    work_model = f.word("work_model", _WORK_MODELS, WORK_MODEL_WORDS)
+    days = f.parsed("delivery_days", parse_weekdays, required=False)
+    window_hours = f.parsed("delivery_hours", parse_hours, required=False)
+    window = None
+    if days is not None or window_hours is not None:
+        van_day = (delivery.day_start, delivery.day_end) if delivery else None
+        start_t, end_t = window_hours or van_day or (dt.time(0), dt.time(23, 59))
+        window = TimeWindow(days or (0, 1, 2, 3, 4), start_t, end_t)
+        if van_day and (end_t <= van_day[0] or start_t >= van_day[1]):
+            problems.warning(
+                EMPLOYEES_FILE,
+                row.line,
+                "delivery_hours",
+                f"{start_t:%H:%M}-{end_t:%H:%M} lies outside the vans' working day "
+                f"{van_day[0]:%H:%M}-{van_day[1]:%H:%M}; no van can deliver then.",
+            )
+    if not f.ok or location is None:
+        return None
+    return Employee(
+        employee_id=employee_id,
+        first_name=first_name,
+        last_name=last_name,
+        email=email or "",
+        phone=f.text("phone", required=False),
+        language=language or "de",
+        team=f.text("team", required=False),
+        address=Address(street, postcode or "", city),
+        location=location,
+        status=status or "active",
+        home_office_start=start,
+        home_days_per_week=5 if home_days is None else home_days,
+        weekly_hours=40.0 if hours is None else hours,
+        work_model=work_model or "telearbeit",
+        delivery_window=window,
+    )
+
+
+# -- assets.csv ----------------------------------------------------------------------------
+def _parse_asset(row: CsvRow, problems: _Problems) -> Asset | None:
+    f = _Fields(problems, ASSETS_FILE, row)
+    tag = f.text("asset_tag", what="the asset tag (Inventarnummer)")
+    kind = f.word("type", _ASSET_TYPES, ASSET_TYPE_WORDS)
+    model = f.text("model")
+    serial = f.text("serial_number", what="the serial number from the device's label")
+    boxes = f.number("boxes", 0, 20, whole=True)
+    if not f.ok:
+        return None
+    return Asset(
+        asset_tag=tag,
+        type=kind or "other",
+        model=model,
+        serial_number=serial,
+        employee_id=f.text("employee_id", required=False) or None,
+        boxes=int(boxes or 0),
+        condition=f.text("condition", required=False) or "good",
+    )
+
+
+# -- hosts.yml -----------------------------------------------------------------------------
+@dataclass
+class _HostEntry:
+    line: int
+    groups: set[str]
+    variables: dict[str, Any]
+
+
+def _walk_group(
+    node: yaml.Node, group: str, hosts: dict[str, _HostEntry], problems: _Problems
+) -> None:
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
+        return
+    if not isinstance(node, yaml.MappingNode):
+        problems.error(
+            HOSTS_FILE,
+            node.start_mark.line + 1,
+            group,
+            "a group must be a mapping with 'hosts', 'children' or 'vars'.",
+        )
+        return
+    for key_node, value_node in node.value:
+        key = key_node.value
+        if key == "hosts":
+            if isinstance(value_node, yaml.ScalarNode) and not value_node.value:
+                continue
+            if not isinstance(value_node, yaml.MappingNode):
+                problems.error(
+                    HOSTS_FILE, key_node.start_mark.line + 1, group, "'hosts' must be a mapping."
+                )
+                continue
+            for host_key, host_vars in value_node.value:
+                variables = _construct(host_vars) or {}
+                name = str(host_key.value)
+                line = host_key.start_mark.line + 1
+                if not isinstance(variables, dict):
+                    problems.error(HOSTS_FILE, line, name, "host variables must be a mapping.")
+                    variables = {}
+                entry = hosts.setdefault(name, _HostEntry(line, set(), {}))
+                entry.groups.add(group)
+                entry.variables.update(variables)
+        elif key == "children":
+            if isinstance(value_node, yaml.MappingNode):
+                for child_key, child in value_node.value:
+                    _walk_group(child, str(child_key.value), hosts, problems)
+            elif not (isinstance(value_node, yaml.ScalarNode) and not value_node.value):
+                problems.error(
+                    HOSTS_FILE, key_node.start_mark.line + 1, group, "'children' must be a mapping."
+                )
+        elif key != "vars":
+            problems.error(
+                HOSTS_FILE,
+                key_node.start_mark.line + 1,
+                group,
+                f"unexpected key {key!r}; a group holds only 'hosts', 'children' and 'vars'.",
+            )
+
+
+def _load_hosts(root: Path, problems: _Problems) -> list[tuple[Workstation, int]]:
+    node = _yaml_file(root / HOSTS_FILE, HOSTS_FILE)
+    hosts: dict[str, _HostEntry] = {}
+    if isinstance(node, yaml.MappingNode):
+        for group_key, group_node in node.value:
+            _walk_group(group_node, str(group_key.value), hosts, problems)
+    elif node is not None:
+        problems.error(HOSTS_FILE, 1, None, "must be a YAML mapping of groups (start with 'all:').")
+    result = []
+    for hostname, entry in hosts.items():
+        employee_id = entry.variables.get("employee_id")
+        if employee_id in (None, ""):
+            problems.error(
+                HOSTS_FILE,
+                entry.line,
+                "employee_id",
+                f"host {hostname} has no employee_id; add 'employee_id: <ID>' to its variables.",
+            )
+            continue
+        ansible_host = entry.variables.get("ansible_host")
+        groups = tuple(sorted(entry.groups - {"all"}))
+        workstation = Workstation(
+            hostname=hostname,
+            employee_id=str(employee_id),
+            groups=groups,
+            ansible_host=None if ansible_host is None else str(ansible_host),
+        )
+        result.append((workstation, entry.line))
+    return result
+
+
+def _check_group_vars(root: Path, problems: _Problems) -> None:
+    folder = root / "group_vars"
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in (".yml", ".yaml") or not path.is_file():
+            continue
+        name = str(path.relative_to(root))
+        try:
+            if path.read_text(encoding="utf-8", errors="replace").startswith("$ANSIBLE_VAULT"):
+                continue  # encrypted; ansible-vault checks it when it is used
+            _yaml_file(path, name)
+        except InputFileError as exc:
+            problems.items.append(exc.problem)
+
+
+# -- the whole company ---------------------------------------------------------------------
+@dataclass
+class CheckReport:
+    """Everything :func:`check_company` found; ``company`` is None when there are errors."""
+
+    root: Path
+    problems: list[Problem]
+    company: Company | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def check_company(root: str | Path) -> CheckReport:
+    """Load and cross-validate a company folder; collect every problem instead of stopping
+    at the first. Never raises for bad data: problems are in the report."""
+    root = Path(root)
+    problems = _Problems()
+    if not root.is_dir():
+        problems.error(
+            str(root), None, None, "is not a folder; point remoteops at the inventory folder."
+        )
+        return CheckReport(root, problems.items)
+
+    def guarded(load: Callable[[], T], default: T) -> T:
+        try:
+            return load()
+        except InputFileError as exc:
+            problems.items.append(exc.problem)
+            return default
+
+    details, sites, delivery = guarded(lambda: _load_company_yml(root, problems), (None, (), None))
+    depot = next((s for s in sites if s.depot), None)
+    employee_table = guarded(
+        lambda: read_csv(
+            root / EMPLOYEES_FILE,
+            display_name=EMPLOYEES_FILE,
+            aliases=_EMPLOYEE_ALIASES,
+            required=EMPLOYEE_REQUIRED,
+        ),
+        None,
+    )
+    asset_table = guarded(
+        lambda: read_csv(
+            root / ASSETS_FILE,
+            display_name=ASSETS_FILE,
+            aliases=_ASSET_ALIASES,
+            required=ASSET_REQUIRED,
+        ),
+        None,
+    )
+    hosts = guarded(lambda: _load_hosts(root, problems), [])
+    _check_group_vars(root, problems)
+
+    employees: dict[str, Employee] = {}
+    employee_rows: dict[str, int] = {}
+    if employee_table is not None:
+        problems.items.extend(employee_table.problems)
+        if not any(p.severity == "error" for p in employee_table.problems):
+            for row in employee_table.rows:
+                employee_id = row.values.get("employee_id", "")
+                if employee_id in employee_rows:
+                    problems.error(
+                        EMPLOYEES_FILE,
+                        row.line,
+                        "employee_id",
+                        f"{employee_id} is already used on line {employee_rows[employee_id]}; "
+                        "give each employee their own ID.",
+                    )
+                    continue
+                if employee_id:
+                    employee_rows[employee_id] = row.line
+                employee = _parse_employee(row, problems, delivery, depot)
+                if employee is not None:
+                    employees[employee.employee_id] = employee
+
+    assets: list[Asset] = []
+    asset_rows: dict[str, int] = {}
+    if asset_table is not None:
+        problems.items.extend(asset_table.problems)
+        serial_rows: dict[tuple[str, str], int] = {}
+        if not any(p.severity == "error" for p in asset_table.problems):
+            for row in asset_table.rows:
+                tag = row.values.get("asset_tag", "")
+                if tag in asset_rows:
+                    problems.error(
+                        ASSETS_FILE,
+                        row.line,
+                        "asset_tag",
+                        f"{tag} is already used on line {asset_rows[tag]}; asset tags are unique.",
+                    )
+                    continue
+                asset = _parse_asset(row, problems)
+                if asset is None:
+                    continue
+                asset_rows[tag] = row.line
+                key = (asset.model.casefold(), asset.serial_number.casefold())
+                if key in serial_rows:
+                    problems.error(
+                        ASSETS_FILE,
+                        row.line,
+                        "serial_number",
+                        f"{asset.serial_number} ({asset.model}) is already listed on line "
+                        f"{serial_rows[key]}; check the label on the device.",
+                    )
+                    continue
+                serial_rows[key] = row.line
+                if asset.employee_id and asset.employee_id not in employee_rows:
+                    problems.error(
+                        ASSETS_FILE,
+                        row.line,
+                        "employee_id",
+                        f"{asset.employee_id} is not in {EMPLOYEES_FILE}; fix the ID or leave "
+                        "it empty for spare stock.",
+                    )
+                    continue
+                assets.append(asset)
+
+    workstations: list[Workstation] = []
+    host_of_employee: dict[str, str] = {}
+    for workstation, line in hosts:
+        if employee_table is not None and workstation.employee_id not in employee_rows:
+            problems.error(
+                HOSTS_FILE,
+                line,
+                "employee_id",
+                f"host {workstation.hostname}: employee {workstation.employee_id} is not in "
+                f"{EMPLOYEES_FILE}; fix the ID or remove the host.",
+            )
+            continue
+        if workstation.employee_id in host_of_employee:
+            problems.error(
+                HOSTS_FILE,
+                line,
+                "employee_id",
+                f"host {workstation.hostname}: employee {workstation.employee_id} already has "
+                f"workstation {host_of_employee[workstation.employee_id]}; each agent has one.",
+            )
+            continue
+        host_of_employee[workstation.employee_id] = workstation.hostname
+        workstations.append(workstation)
+
+    # PCs <-> workstations, and equipment for everyone going home.
+    pcs_of: dict[str, list[Asset]] = {}
+    owned: Counter[str] = Counter()
+    for asset in assets:
+        if asset.employee_id:
+            owned[asset.employee_id] += 1
+        if asset.type != "pc":
+            continue
+        if asset.employee_id is None:
+            problems.warning(
+                ASSETS_FILE,
+                asset_rows[asset.asset_tag],
+                "employee_id",
+                f"PC {asset.asset_tag} is not assigned to anyone (spare stock).",
+            )
+            continue
+        pcs_of.setdefault(asset.employee_id, []).append(asset)
+        if asset.employee_id not in host_of_employee:
+            problems.error(
+                ASSETS_FILE,
+                asset_rows[asset.asset_tag],
+                "employee_id",
+                f"PC {asset.asset_tag} of {asset.employee_id} has no workstation; add a host "
+                f"with 'employee_id: {asset.employee_id}' to {HOSTS_FILE}.",
+            )
+    for employee_id, pcs in pcs_of.items():
+        if len(pcs) > 1:
+            problems.warning(
+                ASSETS_FILE,
+                asset_rows[pcs[1].asset_tag],
+                "employee_id",
+                f"{employee_id} has {len(pcs)} PCs ({', '.join(p.asset_tag for p in pcs)}); "
+                "the workstation is matched with the first.",
+            )
+    workstations = [
+        replace(w, pc_asset_tag=pcs_of[w.employee_id][0].asset_tag)
+        if w.employee_id in pcs_of
+        else w
+        for w in workstations
+    ]
+    if asset_table is not None:
+        for employee in employees.values():
+            line = employee_rows[employee.employee_id]
+            if employee.scheduled_for_home_office and not owned[employee.employee_id]:
+                problems.error(
+                    EMPLOYEES_FILE,
+                    line,
+                    "home_office_start",
+                    f"{employee.employee_id} ({employee.full_name}) starts home office on "
+                    f"{employee.home_office_start:%Y-%m-%d} but has no equipment in "
+                    f"{ASSETS_FILE}; assign devices or clear the date.",
+                )
+            elif employee.scheduled_for_home_office and employee.employee_id not in pcs_of:
+                problems.warning(
+                    EMPLOYEES_FILE,
+                    line,
+                    "employee_id",
+                    f"{employee.employee_id} is scheduled for home office but has no PC in "
+                    f"{ASSETS_FILE}.",
+                )
+            if employee.status == "left" and owned[employee.employee_id]:
+                problems.warning(
+                    EMPLOYEES_FILE,
+                    line,
+                    "status",
+                    f"{employee.employee_id} has left but still holds "
+                    f"{owned[employee.employee_id]} assets; arrange their return.",
+                )
+
+    report = CheckReport(root, problems.items)
+    if not report.errors and details is not None and delivery is not None:
+        report.company = Company(
+            root=str(root),
+            details=details,
+            sites=sites,
+            delivery=delivery,
+            employees=tuple(employees.values()),
+            assets=tuple(assets),
+            workstations=tuple(workstations),
+        )
+    return report
+
+
+def load_company(root: str | Path) -> Company:
+    """The company in ``root``, or :class:`InventoryError` listing every problem."""
+    report = check_company(root)
+    if report.company is None:
+        raise InventoryError(report.problems, root=str(root))
+    return report.company

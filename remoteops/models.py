@@ -1,0 +1,211 @@
+"""Domain objects: the company as remoteops sees it after loading ``inventory/``.
+
+Each fact lives in one place in the inventory files; these objects are the joined view.
+They are plain frozen dataclasses so every part of remoteops (provisioning, agreements,
+delivery runs) can rely on them without re-parsing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+#: Weekday numbers as ``datetime.date.weekday()`` returns them (Monday = 0).
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+ASSET_TYPES = ("pc", "monitor", "headset", "keyboard", "mouse", "dock", "other")
+LANGUAGES = ("de", "en")
+EMPLOYEE_STATUSES = ("active", "on-leave", "left")
+WORK_MODELS = ("telearbeit", "mobile")
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    postcode: str
+    city: str
+
+    def one_line(self) -> str:
+        return f"{self.street}, {self.postcode} {self.city}"
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A daily window on some weekdays, e.g. Mon-Fri 08:00-18:00."""
+
+    weekdays: tuple[int, ...]
+    start: dt.time
+    end: dt.time
+
+    def describe(self) -> str:
+        days = ",".join(WEEKDAY_NAMES[d] for d in self.weekdays)
+        return f"{days} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def allows(self, day: dt.date) -> bool:
+        return day.weekday() in self.weekdays
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One item of equipment from ``assets.csv``."""
+
+    asset_tag: str
+    type: str  # one of ASSET_TYPES
+    model: str
+    serial_number: str
+    employee_id: str | None  # None: spare stock in the office
+    boxes: int
+    condition: str = "good"
+
+
+@dataclass(frozen=True)
+class Workstation:
+    """An agent PC as Ansible knows it (``hosts.yml``), joined with its PC asset."""
+
+    hostname: str
+    employee_id: str
+    groups: tuple[str, ...]
+    ansible_host: str | None = None
+    pc_asset_tag: str | None = None
+
+
+@dataclass(frozen=True)
+class Employee:
+    """One row of ``employees.csv``."""
+
+    employee_id: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    language: str  # one of LANGUAGES
+    team: str
+    address: Address
+    location: GeoPoint
+    status: str = "active"  # one of EMPLOYEE_STATUSES
+    home_office_start: dt.date | None = None
+    home_days_per_week: int = 5
+    weekly_hours: float = 40.0
+    work_model: str = "telearbeit"  # one of WORK_MODELS
+    delivery_window: TimeWindow | None = None  # None: any time during the van's working day
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def scheduled_for_home_office(self) -> bool:
+        return self.status == "active" and self.home_office_start is not None
+
+
+@dataclass(frozen=True)
+class Site:
+    """An office site; the depot is where the vans load."""
+
+    site_id: str
+    name: str
+    address: Address
+    location: GeoPoint
+    depot: bool = False
+
+
+@dataclass(frozen=True)
+class Person:
+    """A named contact (managing director, data protection officer, IT support)."""
+
+    name: str
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Van:
+    name: str
+    capacity_boxes: int
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    vans: tuple[Van, ...]
+    day_start: dt.time
+    day_end: dt.time
+    service_minutes_base: int = 15
+    service_minutes_per_box: int = 3
+    multi_trip: bool = True
+    holidays: tuple[dt.date, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompanyDetails:
+    """What HR needs on every agreement (``company.yml``)."""
+
+    legal_name: str
+    short_name: str
+    address: Address
+    managing_director: str
+    data_protection_officer: Person
+    it_support: Person
+    it_support_hours: str
+    hr_contact: Person
+    works_agreement: str | None = None  # reference of the works-council agreement, if any
+    contact_hours: str = "09:00-16:00"
+
+
+@dataclass(frozen=True)
+class Company:
+    """The whole inventory, loaded and cross-validated."""
+
+    root: str
+    details: CompanyDetails
+    sites: tuple[Site, ...]
+    delivery: DeliverySettings
+    employees: tuple[Employee, ...]
+    assets: tuple[Asset, ...]
+    workstations: tuple[Workstation, ...]
+    _by_id: dict[str, Employee] = field(default_factory=dict, repr=False, compare=False)
+    _assets_by_employee: dict[str, tuple[Asset, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _workstation_by_employee: dict[str, Workstation] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        # Indexes, so per-employee look-ups stay cheap for thousands of employees.
+        self._by_id.update({e.employee_id: e for e in self.employees})
+        grouped: dict[str, list[Asset]] = {}
+        for asset in self.assets:
+            if asset.employee_id:
+                grouped.setdefault(asset.employee_id, []).append(asset)
+        self._assets_by_employee.update({k: tuple(v) for k, v in grouped.items()})
+        self._workstation_by_employee.update({w.employee_id: w for w in self.workstations})
+
+    @property
+    def depot(self) -> Site:
+        return next(s for s in self.sites if s.depot)
+
+    def employee(self, employee_id: str) -> Employee:
+        from remoteops.errors import NotFoundError
+
+        try:
+            return self._by_id[employee_id]
+        except KeyError:
+            raise NotFoundError(
+                f"No employee with ID {employee_id!r} in {self.root}",
+                hint="List them with 'remoteops employees list'.",
+            ) from None
+
+    def assets_of(self, employee_id: str) -> tuple[Asset, ...]:
+        return self._assets_by_employee.get(employee_id, ())
+
+    def boxes_of(self, employee_id: str) -> int:
+        return sum(a.boxes for a in self.assets_of(employee_id))
+
+    def workstation_of(self, employee_id: str) -> Workstation | None:
+        return self._workstation_by_employee.get(employee_id)

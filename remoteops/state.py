@@ -1,0 +1,297 @@
+"""The state store: one SQLite file that remembers what remoteops did, when, and by whom.
+
+The inventory says what the company *is*; the state store says what remoteops *did*:
+provisioning runs, generated documents, delivery runs, and an append-only audit log.
+
+- One file, by default ``.remoteops/state.db`` beside the inventory folder (override with
+  ``--state`` or ``REMOTEOPS_STATE``), created owner-only (0600) in an owner-only folder.
+- WAL mode, so readers never block writers; every write happens in ``BEGIN IMMEDIATE``
+  transactions with a generous busy timeout, so several terminals writing at once queue up
+  instead of losing updates; a crash mid-command rolls back to the last commit.
+- A versioned schema (``PRAGMA user_version``) with forward-only migrations. Each feature
+  adds its tables by appending to :data:`MIGRATIONS`; a database written by a newer remoteops
+  is refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from remoteops.errors import StateError
+
+STATE_ENV = "REMOTEOPS_STATE"
+ACTOR_ENV = "REMOTEOPS_ACTOR"
+BUSY_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+
+_AUDIT_SCHEMA = """
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,               -- UTC, ISO 8601 with microseconds
+    actor       TEXT NOT NULL,               -- user@host, or REMOTEOPS_ACTOR
+    action      TEXT NOT NULL,               -- e.g. 'contracts.signed', 'routes.delivered'
+    employee_id TEXT,                        -- the employee concerned, if any
+    subject     TEXT,                        -- run id, document id, ... if any
+    details     TEXT NOT NULL DEFAULT '{}'   -- JSON object
+);
+CREATE INDEX audit_log_employee ON audit_log (employee_id, at);
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+#: Forward-only schema migrations, applied in order. Append; never edit a released one.
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "audit log", _AUDIT_SCHEMA),)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    employee_id: str | None
+    subject: str | None
+    details: dict
+
+    def as_row(self, *, details_as_text: bool = True) -> dict:
+        """A flat row for tables and CSV; JSON output keeps ``details`` as an object."""
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(timespec="seconds"),
+            "actor": self.actor,
+            "action": self.action,
+            "employee_id": self.employee_id or "",
+            "subject": self.subject or "",
+            "details": (
+                json.dumps(self.details, ensure_ascii=False, sort_keys=True)
+                if details_as_text
+                else self.details
+            ),
+        }
+
+
+def default_state_path(inventory_dir: Path) -> Path:
+    """``REMOTEOPS_STATE`` if set, else ``.remoteops/state.db`` beside the inventory folder."""
+    env = os.environ.get(STATE_ENV)
+    if env:
+        return Path(env)
+    return Path(inventory_dir).resolve().parent / ".remoteops" / "state.db"
+
+
+def current_actor() -> str:
+    """Who is acting: ``REMOTEOPS_ACTOR`` if set (e.g. the real person behind a shared
+    account), else the login name and host."""
+    env = os.environ.get(ACTOR_ENV)
+    if env:
+        return env
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class StateStore:
+    """The state database. Open it once per command; it is cheap."""
+
+    def __init__(self, path: Path, *, migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
+        self.path = Path(path)
+        self._migrations = migrations
+        try:
+            self._create_private_file()
+            self._conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+            )
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StateError(f"Could not switch {self.path} to WAL mode (got {mode}).")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(
+                f"The state database {self.path} cannot be used: {exc}.",
+                hint="If the file is damaged, move it away and run the command again; "
+                "remoteops starts a new one (the history in the old file stays readable "
+                "with sqlite3).",
+            ) from exc
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def _create_private_file(self) -> None:
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.path.exists():
+                fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+        except OSError as exc:
+            raise StateError(
+                f"Cannot create the state database {self.path}: {exc.strerror}.",
+                hint=f"Choose another place with --state or {STATE_ENV}.",
+            ) from exc
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        latest = self._migrations[-1].version if self._migrations else 0
+        if self.schema_version == latest:
+            return
+        with self.transaction() as conn:
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current > latest:
+                raise StateError(
+                    f"The state database {self.path} was written by a newer remoteops "
+                    f"(schema {current}, this version knows {latest}).",
+                    hint="Upgrade remoteops; nothing was changed.",
+                )
+            for migration in self._migrations:
+                if migration.version > current:
+                    for statement in _split_sql(migration.sql):
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+
+    # -- transactions ------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: ``BEGIN IMMEDIATE`` takes the write lock up front, so two
+        writers never read-modify-write over each other; commit on success, roll back on
+        any exception (including Ctrl-C)."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StateError(
+                f"The state database {self.path} is busy or locked: {exc}.",
+                hint="Another remoteops command is writing; try again when it has finished.",
+            ) from exc
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, params).fetchall()
+
+    # -- audit log ---------------------------------------------------------------------
+    def audit(
+        self,
+        conn: sqlite3.Connection,
+        action: str,
+        *,
+        employee_id: str | None = None,
+        subject: str | None = None,
+        details: dict | None = None,
+        actor: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> int:
+        """Append one entry to the audit log, inside the caller's transaction, so the entry
+        and the change it describes are committed together or not at all."""
+        cur = conn.execute(
+            "INSERT INTO audit_log (at, actor, action, employee_id, subject, details) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (at or utcnow()).isoformat(),
+                actor or current_actor(),
+                action,
+                employee_id,
+                subject,
+                json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
+            ),
+        )
+        return int(cur.lastrowid)
+
+    def read_log(
+        self,
+        *,
+        employee_id: str | None = None,
+        action_prefix: str | None = None,
+        since: dt.datetime | None = None,
+        limit: int | None = None,
+    ) -> list[AuditEntry]:
+        """Audit entries, newest first."""
+        where, params = [], []
+        if employee_id:
+            where.append("employee_id = ?")
+            params.append(employee_id)
+        if action_prefix:
+            where.append("action LIKE ? ESCAPE '\\'")
+            params.append(_like_escape(action_prefix) + "%")
+        if since:
+            where.append("at >= ?")
+            params.append(since.astimezone(dt.UTC).isoformat())
+        sql = "SELECT * FROM audit_log"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY at DESC, id DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            AuditEntry(
+                id=r["id"],
+                at=dt.datetime.fromisoformat(r["at"]),
+                actor=r["actor"],
+                action=r["action"],
+                employee_id=r["employee_id"],
+                subject=r["subject"],
+                details=json.loads(r["details"]),
+            )
+            for r in self.query(sql, tuple(params))
+        ]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into statements (``sqlite3.complete_statement`` keeps
+    trigger bodies with their inner semicolons together)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

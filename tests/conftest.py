@@ -1,0 +1,76 @@
+"""Shared fixtures: the bundled sample company, small synthetic companies in temp folders,
+and a way to run the CLI in-process and read what a user would see."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from remoteops.cli import main
+from remoteops.synthetic import write_company
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "inventory"
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def sample_dir() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture
+def small_company(tmp_path: Path) -> Path:
+    """A valid company of 8 employees in a temp folder (tests may break it on purpose)."""
+    root = tmp_path / "inventory"
+    write_company(root, employees=8, seed=7)
+    return root
+
+
+@pytest.fixture
+def cli(capsys, tmp_path, monkeypatch):
+    """Run ``remoteops ARGS...`` in-process; the state store goes to a temp folder."""
+    monkeypatch.setenv("REMOTEOPS_STATE", str(tmp_path / "state" / "state.db"))
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> CliResult:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_rows(path: Path, rows: list[dict[str, str]], *, delimiter: str = ",") -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def edit_row(path: Path, index: int, **changes: str) -> int:
+    """Change fields of data row ``index`` (0-based) in a CSV; returns its line number."""
+    rows = read_rows(path)
+    rows[index].update(changes)
+    write_rows(path, rows)
+    return index + 2
