@@ -69,7 +69,11 @@ def session(ctx: typer.Context) -> Session:
 def console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    out = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        # Piped into a file or a log: do not squeeze tables into 80 columns.
+        out = Console(stderr=stderr, highlight=False, soft_wrap=True, width=160)
+    return out
 
 
 def output_format(as_json: bool, as_csv: bool) -> str:
@@ -112,7 +116,7 @@ def emit(
 
     table = Table(title=title, title_justify="left", header_style="bold")
     for header in columns.values():
-        table.add_column(header, overflow="fold")
+        table.add_column(header)
     for row in rows:
         table.add_row(*(_cell(row.get(k)) for k in columns))
     out.print(table)
