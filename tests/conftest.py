@@ -3,18 +3,14 @@ and a way to run the CLI in-process and read what a user would see."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from companyfiles import SAMPLE
 
 from remoteops.cli import main
 from remoteops.synthetic import write_company
-
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "inventory"
 
 
 @dataclass
@@ -53,24 +49,3 @@ def cli(capsys, tmp_path, monkeypatch):
         return CliResult(code, captured.out, captured.err)
 
     return run
-
-
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def write_rows(path: Path, rows: list[dict[str, str]], *, delimiter: str = ",") -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=delimiter)
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
-def edit_row(path: Path, index: int, **changes: str) -> int:
-    """Change fields of data row ``index`` (0-based) in a CSV; returns its line number."""
-    rows = read_rows(path)
-    rows[index].update(changes)
-    write_rows(path, rows)
-    return index + 2

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from conftest import REPO, edit_row
+from companyfiles import REPO, edit_row
 
 from remoteops.state import StateStore
 

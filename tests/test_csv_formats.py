@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import read_rows
+from companyfiles import read_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import edit_row, read_rows, write_rows
+from companyfiles import edit_row, read_rows, write_rows
 
 from remoteops.errors import InventoryError
 from remoteops.inventory import check_company, load_company
