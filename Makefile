@@ -4,8 +4,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages the project needs at run or test time (none yet beyond Python itself).
-DEBIAN_PACKAGES ?=
+# Debian packages the project needs at run or test time: pango and a font for WeasyPrint (PDFs).
+DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
 .PHONY: demo test lint setup debian-packages clean
 

@@ -77,6 +77,11 @@ class StateError(RemoteOpsError):
     """The state database cannot be opened, migrated or written."""
 
 
+class ConflictError(RemoteOpsError):
+    """What was asked clashes with what has already happened (a run already loaded, not
+    yet loaded, equipment already delivered)."""
+
+
 class UsageError(RemoteOpsError):
     """The command was called with options that do not fit together."""
 

@@ -58,8 +58,105 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
+# Delivery runs (remoteops.routes.store): plans, runs (planned -> loaded, or replaced by a
+# replan), their stops in order, who was left over and why, and append-only delivery events.
+_DELIVERY_SCHEMA = """
+CREATE TABLE delivery_plans (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at    TEXT NOT NULL,              -- UTC, ISO 8601
+    created_by    TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('plan', 'replan')),
+    first_day     TEXT NOT NULL,              -- ISO date
+    days          TEXT NOT NULL,              -- JSON list of ISO dates (working days)
+    vans          TEXT NOT NULL,              -- JSON list of van names
+    travel        TEXT NOT NULL,              -- JSON: TravelSettings.to_dict()
+    solver        TEXT NOT NULL               -- JSON: options, seed, stopped_by, iterations
+);
+CREATE TABLE delivery_runs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id         INTEGER NOT NULL REFERENCES delivery_plans (id),
+    day             TEXT NOT NULL,            -- ISO date
+    van             TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'planned'
+                    CHECK (status IN ('planned', 'loaded', 'replaced')),
+    start_at        TEXT NOT NULL,            -- local time, ISO 8601
+    end_at          TEXT NOT NULL,
+    reloads         TEXT NOT NULL DEFAULT '[]',  -- JSON [[back, leaves again], ...]
+    km              REAL NOT NULL,
+    driving_minutes REAL NOT NULL,
+    working_minutes REAL NOT NULL,
+    boxes           INTEGER NOT NULL,
+    loaded_at       TEXT,                     -- UTC, when 'routes load' locked it
+    loaded_by       TEXT
+);
+CREATE UNIQUE INDEX delivery_runs_active ON delivery_runs (day, van)
+    WHERE status IN ('planned', 'loaded');
+CREATE TABLE delivery_stops (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id          INTEGER NOT NULL REFERENCES delivery_runs (id),
+    employee_id     TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    sequence        INTEGER NOT NULL,
+    trip            INTEGER NOT NULL,
+    boxes           INTEGER NOT NULL,
+    arrival         TEXT NOT NULL,            -- local time, ISO 8601
+    service_start   TEXT NOT NULL,
+    service_end     TEXT NOT NULL,
+    window_start    TEXT NOT NULL,
+    window_end      TEXT NOT NULL,
+    km_from_previous            REAL NOT NULL,
+    drive_minutes_from_previous REAL NOT NULL,
+    UNIQUE (run_id, sequence)
+);
+CREATE INDEX delivery_stops_employee ON delivery_stops (employee_id);
+CREATE TABLE delivery_left_over (
+    plan_id     INTEGER NOT NULL REFERENCES delivery_plans (id),
+    employee_id TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    boxes       INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    PRIMARY KEY (plan_id, employee_id)
+);
+CREATE TABLE delivery_events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,                -- UTC, ISO 8601
+    actor       TEXT NOT NULL,
+    stop_id     INTEGER NOT NULL REFERENCES delivery_stops (id),
+    employee_id TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('delivered', 'failed')),
+    received_by TEXT,
+    reason      TEXT CHECK (reason IS NULL OR reason IN
+                ('not-home', 'refused', 'wrong-address', 'damaged', 'other')),
+    note        TEXT,
+    CHECK (kind = 'failed' OR (received_by IS NOT NULL AND received_by <> '')),
+    CHECK (kind = 'delivered' OR reason IS NOT NULL)
+);
+CREATE INDEX delivery_events_employee ON delivery_events (employee_id, at);
+CREATE UNIQUE INDEX delivery_events_one_per_stop ON delivery_events (stop_id);
+CREATE TRIGGER delivery_events_no_update BEFORE UPDATE ON delivery_events
+BEGIN SELECT RAISE(ABORT, 'delivery events are append-only'); END;
+CREATE TRIGGER delivery_events_no_delete BEFORE DELETE ON delivery_events
+BEGIN SELECT RAISE(ABORT, 'delivery events are append-only'); END;
+CREATE TRIGGER delivery_stops_locked_update BEFORE UPDATE ON delivery_stops
+WHEN (SELECT status FROM delivery_runs WHERE id = OLD.run_id) = 'loaded'
+BEGIN SELECT RAISE(ABORT, 'the run is loaded; its stops cannot change'); END;
+CREATE TRIGGER delivery_stops_locked_delete BEFORE DELETE ON delivery_stops
+WHEN (SELECT status FROM delivery_runs WHERE id = OLD.run_id) = 'loaded'
+BEGIN SELECT RAISE(ABORT, 'the run is loaded; its stops cannot change'); END;
+CREATE TRIGGER delivery_stops_locked_insert BEFORE INSERT ON delivery_stops
+WHEN (SELECT status FROM delivery_runs WHERE id = NEW.run_id) <> 'planned'
+BEGIN SELECT RAISE(ABORT, 'stops can only be added to a planned run'); END;
+CREATE TRIGGER delivery_runs_stay_loaded BEFORE UPDATE OF status ON delivery_runs
+WHEN OLD.status <> 'planned'
+BEGIN SELECT RAISE(ABORT, 'a loaded or replaced run cannot change its status'); END;
+"""
+
 #: Forward-only schema migrations, applied in order. Append; never edit a released one.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "audit log", _AUDIT_SCHEMA),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "audit log", _AUDIT_SCHEMA),
+    Migration(2, "delivery runs", _DELIVERY_SCHEMA),
+)
 
 
 @dataclass(frozen=True)
@@ -207,6 +304,17 @@ class StateStore:
             raise
         else:
             conn.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: one consistent snapshot for several queries (WAL lets writers
+        go on meanwhile). Do not write through it."""
+        conn = self._conn
+        conn.execute("BEGIN DEFERRED")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         return self._conn.execute(sql, params).fetchall()

@@ -75,12 +75,27 @@ def show_employee(
         remoteops employees show E0042
     """
     from remoteops.employees import employee_record
+    from remoteops.routes.operations import employee_delivery
 
     s = session(ctx)
     record = employee_record(s.company(), employee_id)
-    activity = [e.as_row() for e in s.store().read_log(employee_id=employee_id, limit=20)]
+    delivery = employee_delivery(s.store(), employee_id)
+    activity = [
+        e.as_row(details_as_text=not as_json)
+        for e in s.store().read_log(employee_id=employee_id, limit=20)
+    ]
     if as_json:
-        emit([{**record, "activity": activity}], {}, as_json=True)
+        emit(
+            [
+                {
+                    **record,
+                    "delivery": {"state": delivery.state, "text": delivery.describe()},
+                    "activity": activity,
+                }
+            ],
+            {},
+            as_json=True,
+        )
         return
     from rich.markup import escape
     from rich.table import Table
@@ -105,7 +120,8 @@ def show_employee(
             f"{record['work_model']}, {record['home_days_per_week']} home day(s)/week, "
             f"{record['weekly_hours']:g} h/week",
         ),
-        ("Delivery", window),
+        ("Delivery window", window),
+        ("Equipment delivery", delivery.describe()),
         ("Workstation", record["workstation"]["hostname"] if record["workstation"] else "none"),
     ):
         facts.add_row(label, escape(str(value)))

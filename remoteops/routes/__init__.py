@@ -1,0 +1,14 @@
+"""Delivery runs: bring each employee's boxed workstation home.
+
+- :mod:`remoteops.routes.travel`: the travel model (great-circle with speeds by time of day,
+  a CSV road matrix, or an OSRM server).
+- :mod:`remoteops.routes.planning`: the problem in the users' words and
+  :func:`~remoteops.routes.planning.plan_deliveries`, which returns a
+  :class:`~remoteops.routes.planning.DeliveryPlan`.
+- :mod:`remoteops.routes.solver`: the only module that talks to PyVRP.
+- :mod:`remoteops.routes.store`: plans, loading, deliveries and replanning in the state
+  database.
+- :mod:`remoteops.routes.sheets`: run sheets (PDF, CSV), maps and calendar invitations.
+
+None of these import PyVRP, WeasyPrint, matplotlib, folium or icalendar at import time.
+"""

@@ -1,0 +1,217 @@
+"""What each ``remoteops routes`` command does, as one library function per command.
+
+Each function takes the loaded :class:`~remoteops.models.Company` and the
+:class:`~remoteops.state.StateStore`, does its work in the right transactions (solving
+happens outside any write lock, saving inside one, with its audit entry) and returns
+domain objects the CLI only has to print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from remoteops.errors import NotFoundError, RemoteOpsError, UsageError
+from remoteops.models import Company
+from remoteops.routes import store as rs
+from remoteops.routes.planning import DeliveryPlan, DeliveryRun, delivery_problem, stops_for
+from remoteops.routes.travel import TravelSettings
+from remoteops.state import StateStore
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """The options of ``routes plan`` / ``routes replan``."""
+
+    start: dt.date
+    days: int
+    vans: int | None = None
+    capacity: int | None = None
+    seconds: float | None = None
+    seed: int | None = None
+    osrm_url: str | None = None
+    matrix_file: Path | None = None
+
+    def travel(self) -> TravelSettings:
+        if self.osrm_url and self.matrix_file:
+            raise UsageError("Choose one of --osrm and --matrix, not both.")
+        if self.osrm_url:
+            return TravelSettings.from_osrm(self.osrm_url)
+        if self.matrix_file:
+            return TravelSettings.from_matrix_file(self.matrix_file)
+        return TravelSettings()
+
+
+def needing_equipment(company: Company) -> list[str]:
+    """Everyone scheduled for home office who has equipment to receive."""
+    return [s.employee.employee_id for s in stops_for(company)]
+
+
+def plan(
+    company: Company, store: StateStore, request: PlanRequest, *, replan: bool = False
+) -> tuple[int, DeliveryPlan]:
+    """Plan the delivery runs for everyone not yet delivered and store the plan.
+
+    ``replan=False`` (``routes plan``) refuses when runs are already loaded; ``replan=True``
+    keeps loaded runs and their van-days untouched and schedules everyone else still
+    waiting, failed stops included."""
+    from remoteops.routes.planning import plan_deliveries, solve_options
+
+    travel = request.travel()
+    needing = needing_equipment(company)
+    with store.reading() as conn:
+        if replan:
+            problem = rs.replan_problem(
+                conn,
+                company,
+                request.start,
+                request.days,
+                vans=request.vans,
+                capacity=request.capacity,
+                needing=needing,
+            )
+        else:
+            rs.ensure_can_plan(conn)
+            problem = delivery_problem(
+                company,
+                request.start,
+                request.days,
+                vans=request.vans,
+                capacity=request.capacity,
+                employee_ids=rs.to_replan(conn, needing),
+            )
+    if not problem.stops:
+        raise RemoteOpsError(
+            "Nobody is waiting for equipment: everyone scheduled for home office has been "
+            "delivered or is on a loaded van.",
+            hint="See 'remoteops routes status'.",
+        )
+    if not problem.van_days:
+        raise RemoteOpsError(
+            "No van is free in this horizon: every van-day is taken by a loaded run.",
+            hint="Plan further days with --days or start later with --from.",
+        )
+    result = plan_deliveries(problem, travel, solve_options(request.seconds, request.seed))
+    with store.transaction() as conn:
+        plan_id = rs.save_plan(conn, result, audit=store.audit, kind="replan" if replan else "plan")
+    return plan_id, result
+
+
+def current_plan(store: StateStore) -> tuple[rs.StoredRun, ...]:
+    """The runs of the current schedule (planned and loaded), by day and van."""
+    with store.reading() as conn:
+        runs = rs.current_runs(conn)
+    if not runs:
+        raise NotFoundError(
+            "There is no delivery plan yet.",
+            hint="Plan one with 'remoteops routes plan --from DATE --days N'.",
+        )
+    return runs
+
+
+def runs_for(store: StateStore, day: dt.date | None, van: str | None = None) -> list[DeliveryRun]:
+    """The current runs of ``day`` (all days if None), optionally of one van only."""
+    runs = [r for r in current_plan(store) if day is None or r.day == day]
+    if day is not None and not runs:
+        days = sorted({r.day.isoformat() for r in current_plan(store)})
+        raise NotFoundError(
+            f"No delivery run on {day:%Y-%m-%d}.",
+            hint=f"Days with runs: {', '.join(days)}.",
+        )
+    if van is not None:
+        chosen = [r for r in runs if r.van.casefold() == van.casefold()]
+        if not chosen:
+            raise NotFoundError(
+                f"No run for van {van!r} on {day:%Y-%m-%d}." if day else f"No van {van!r}.",
+                hint=f"Vans: {', '.join(sorted({r.van for r in runs}))}.",
+            )
+        runs = chosen
+    return [r.run for r in runs]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "van"
+
+
+def write_run_sheets(
+    company: Company, store: StateStore, day: dt.date, out: Path, *, van: str | None = None
+) -> list[Path]:
+    """The driver's run sheet of each van on ``day`` as PDF and CSV in ``out``."""
+    from remoteops.routes.sheets import (
+        overview_png,
+        run_sheet,
+        write_run_sheet_csv,
+        write_run_sheet_pdf,
+    )
+
+    written = []
+    for run in runs_for(store, day, van):
+        sheet = run_sheet(run, company)
+        stem = out / f"run-sheet-{day:%Y-%m-%d}-{_slug(run.van)}"
+        written.append(write_run_sheet_csv(stem.with_suffix(".csv"), sheet))
+        written.append(
+            write_run_sheet_pdf(
+                stem.with_suffix(".pdf"),
+                sheet,
+                company,
+                overview_png=overview_png([run], company),
+            )
+        )
+    return written
+
+
+def write_maps(company: Company, store: StateStore, day: dt.date | None, out: Path) -> list[Path]:
+    """An interactive HTML map and a static PNG of the runs of ``day`` (or all)."""
+    from remoteops.routes.sheets import write_map_html, write_map_png
+
+    runs = runs_for(store, day)
+    stem = out / (f"routes-{day:%Y-%m-%d}" if day else "routes-all")
+    return [
+        write_map_html(stem.with_suffix(".html"), runs, company),
+        write_map_png(stem.with_suffix(".png"), runs, company),
+    ]
+
+
+def write_notifications(
+    company: Company, store: StateStore, day: dt.date | None, out: Path
+) -> list[Path]:
+    """Per employee on the runs of ``day`` (or all): an ``.ics`` invitation with the arrival
+    window and the message text in their language (``.txt``: subject, blank line, body)."""
+    from remoteops.files import write_private
+    from remoteops.routes.sheets import invitation_text, write_invitations
+
+    runs = runs_for(store, day)
+    written = write_invitations(out, runs, company)
+    for run in runs:
+        for stop in run.stops:
+            subject, body = invitation_text(company.employee(stop.employee_id), stop, company)
+            written.append(write_private(out / f"{stop.employee_id}.txt", f"{subject}\n\n{body}\n"))
+    return written
+
+
+def load(store: StateStore, day: dt.date, van: str) -> rs.StoredRun:
+    """Lock the run of ``van`` on ``day``: it is being loaded and never reordered."""
+    with store.transaction() as conn:
+        return rs.load_run(conn, day, van, audit=store.audit)
+
+
+def deliver(store: StateStore, employee_id: str, received_by: str, note: str | None) -> None:
+    with store.transaction() as conn:
+        rs.deliver(conn, employee_id, received_by, note=note, audit=store.audit)
+
+
+def fail(store: StateStore, employee_id: str, reason: str, note: str | None) -> None:
+    with store.transaction() as conn:
+        rs.fail(conn, employee_id, reason, note=note, audit=store.audit)
+
+
+def status(company: Company, store: StateStore) -> rs.DeliveryStatus:
+    with store.reading() as conn:
+        return rs.delivery_status(conn, needing_equipment(company))
+
+
+def employee_delivery(store: StateStore, employee_id: str) -> rs.EmployeeDelivery:
+    with store.reading() as conn:
+        return rs.employee_delivery(conn, employee_id)

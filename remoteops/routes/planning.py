@@ -1,0 +1,931 @@
+"""Delivery runs in the users' words: who gets their equipment, on which day, in which van, when.
+
+:func:`delivery_problem` collects what is to be planned from a loaded company (depot, the
+employees still waiting for equipment with their boxes, vans per working day over the
+horizon); :func:`plan_deliveries` validates it, hands it to the solver through
+:mod:`remoteops.routes.solver` and returns a :class:`DeliveryPlan`: per day and van the stops
+in order with their arrival windows, boxes, kilometres, driving and working time, plus the
+employees left over with the reason (capacity, time windows, horizon).
+
+Inside the solver times are seconds of the day.  Every (van, day) is a vehicle of its own
+(identical vans on the same day share one vehicle type) and may only serve the employees who
+are at home on that weekday; the solver module enforces that restriction.  Employees are
+optional stops with a prize larger than what any one of them can cost, so the solver serves
+as many as fit and says who is left over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from remoteops.errors import RemoteOpsError, UsageError
+from remoteops.models import WEEKDAY_NAMES, Company, Employee, Site, TimeWindow, Van
+from remoteops.routes.solver import Fleet, Job, RoutingProblem, SolvedRoutes, SolveOptions
+from remoteops.routes.travel import (
+    DAY_SECONDS,
+    TravelMatrix,
+    TravelPoint,
+    TravelSettings,
+    build_travel_matrix,
+)
+
+#: Left-over reasons, in the users' words.
+REASON_CAPACITY = "capacity"
+REASON_TIME_WINDOWS = "time windows"
+REASON_HORIZON = "horizon"
+
+#: Solver defaults for the product: deterministic unless the time limit is hit first.
+DEFAULT_SOLVE = SolveOptions(seconds=20.0, seed=1, max_iterations=2000)
+
+
+@dataclass(frozen=True)
+class EmployeeProblem:
+    employee_id: str
+    name: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} ({self.name}) {self.message}"
+
+
+class DeliveryInputError(RemoteOpsError):
+    """Employees that cannot be planned as they are; ``problems`` names each one."""
+
+    def __init__(self, problems: Sequence[EmployeeProblem], *, hint: str) -> None:
+        first = "; ".join(str(p) for p in problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        count = len({p.employee_id for p in problems})
+        noun = "employee" if count == 1 else "employees"
+        super().__init__(f"{count} {noun} cannot be planned: {first}{more}", hint=hint)
+        self.problems = tuple(problems)
+
+    @property
+    def employee_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.employee_id for p in self.problems))
+
+
+# -- what is to be planned -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VanDay:
+    """One van on one working day: its own vehicle in the solver."""
+
+    van: str
+    day: dt.date
+    capacity: int  # boxes per trip
+    start: dt.time
+    end: dt.time
+    multi_trip: bool = True  # may come back to the depot to load again
+    break_minutes: int = 0  # the working time left for the run is end - start - break
+
+
+@dataclass(frozen=True)
+class DeliveryStop:
+    """An employee still waiting for equipment."""
+
+    employee: Employee
+    boxes: int
+    service_minutes: int
+
+
+@dataclass(frozen=True)
+class DeliveryProblem:
+    depot: Site
+    stops: tuple[DeliveryStop, ...]
+    van_days: tuple[VanDay, ...]
+    first_day: dt.date
+    days: tuple[dt.date, ...]  # the working days of the horizon
+    loading_minutes: int = 15  # at the depot before every trip
+    max_reloads: int = 3  # extra trips per day for multi-trip vans
+    cost_per_km: float = 0.35
+    cost_per_hour: float = 30.0
+    cost_per_van_day: float = 40.0
+    arrival_window_minutes: int = 60
+
+
+def solve_options(seconds: float | None = None, seed: int | None = None) -> SolveOptions:
+    """The product's solver settings with the user's ``--seconds`` / ``--seed``: an iteration
+    budget that makes the plan repeatable, and ``seconds`` as the hard time limit."""
+    return SolveOptions(
+        seconds=DEFAULT_SOLVE.seconds if seconds is None else seconds,
+        seed=DEFAULT_SOLVE.seed if seed is None else seed,
+        max_iterations=DEFAULT_SOLVE.max_iterations,
+        no_improvement=DEFAULT_SOLVE.no_improvement,
+    )
+
+
+def working_days(
+    start: dt.date, days: int, holidays: Iterable[dt.date] = ()
+) -> tuple[dt.date, ...]:
+    """``days`` working days from ``start`` on (``start`` included), skipping weekends and
+    ``holidays``."""
+    if days < 1:
+        raise UsageError(f"--days must be at least 1, not {days}.")
+    skip = set(holidays)
+    out: list[dt.date] = []
+    day = start
+    while len(out) < days:
+        if day.weekday() < 5 and day not in skip:
+            out.append(day)
+        day += dt.timedelta(days=1)
+    return tuple(out)
+
+
+def stops_for(
+    company: Company, employee_ids: Iterable[str] | None = None
+) -> tuple[DeliveryStop, ...]:
+    """The stops: the given employees, or everyone scheduled for home office with equipment."""
+    settings = company.delivery
+    if employee_ids is None:
+        chosen = [
+            e
+            for e in company.employees
+            if e.scheduled_for_home_office and company.boxes_of(e.employee_id) > 0
+        ]
+    else:
+        chosen = [company.employee(eid) for eid in dict.fromkeys(employee_ids)]
+    stops = []
+    for e in chosen:
+        boxes = company.boxes_of(e.employee_id)
+        minutes = settings.service_minutes_base + settings.service_minutes_per_box * boxes
+        stops.append(DeliveryStop(e, boxes, minutes))
+    return tuple(stops)
+
+
+def delivery_problem(
+    company: Company,
+    start: dt.date,
+    days: int,
+    *,
+    vans: int | None = None,
+    capacity: int | None = None,
+    employee_ids: Iterable[str] | None = None,
+    holidays: Iterable[dt.date] = (),
+    multi_trip: bool | None = None,
+    loading_minutes: int = 15,
+    break_minutes: int = 0,
+) -> DeliveryProblem:
+    """Everything to plan from ``start`` for ``days`` working days.
+
+    ``vans`` overrides how many vans are used (extra ones copy the last configured van),
+    ``capacity`` every van's capacity in boxes; ``holidays`` adds to the company's.
+    ``employee_ids`` limits the stops (e.g. those not yet delivered); by default every
+    employee scheduled for home office who has equipment.
+    """
+    settings = company.delivery
+    configured = list(settings.vans)
+    if not configured:
+        raise UsageError("No vans are configured.", hint="Add vans to company.yml or use --vans.")
+    count = len(configured) if vans is None else vans
+    if count < 1:
+        raise UsageError(f"--vans must be at least 1, not {count}.")
+    chosen = configured[:count]
+    names = {v.name for v in configured}
+    number = len(chosen)
+    while len(chosen) < count:
+        number += 1
+        if f"Van {number}" not in names:
+            chosen.append(Van(f"Van {number}", configured[-1].capacity_boxes))
+    if capacity is not None and capacity < 1:
+        raise UsageError(f"--capacity must be at least 1 box, not {capacity}.")
+    horizon = working_days(start, days, tuple(settings.holidays) + tuple(holidays))
+    van_days = tuple(
+        VanDay(
+            van=v.name,
+            day=d,
+            capacity=capacity if capacity is not None else v.capacity_boxes,
+            start=settings.day_start,
+            end=settings.day_end,
+            multi_trip=settings.multi_trip if multi_trip is None else multi_trip,
+            break_minutes=break_minutes,
+        )
+        for d in horizon
+        for v in chosen
+    )
+    return DeliveryProblem(
+        depot=company.depot,
+        stops=stops_for(company, employee_ids),
+        van_days=van_days,
+        first_day=start,
+        days=horizon,
+        loading_minutes=loading_minutes,
+    )
+
+
+# -- the plan --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    employee_id: str
+    name: str
+    sequence: int  # 1-based position in the run
+    trip: int  # 1-based; a new trip starts after reloading at the depot
+    boxes: int
+    arrival: dt.datetime  # expected, with the travel model's speed by time of day
+    service_start: dt.datetime  # arrival plus any wait for the employee's window
+    service_end: dt.datetime
+    window_start: dt.datetime  # the arrival window told to the employee
+    window_end: dt.datetime
+    km_from_previous: float
+    drive_minutes_from_previous: float
+
+
+@dataclass(frozen=True)
+class DeliveryRun:
+    """One van on one day: leaves the depot loaded, delivers, maybe reloads, comes back."""
+
+    day: dt.date
+    van: str
+    stops: tuple[PlannedStop, ...]
+    start: dt.datetime  # loading starts
+    end: dt.datetime  # back at the depot
+    reloads: tuple[tuple[dt.datetime, dt.datetime], ...]  # (back at depot, leaves again)
+    km: float
+    driving_minutes: float
+    working_minutes: float
+    boxes: int
+
+    @property
+    def trips(self) -> int:
+        return len(self.reloads) + 1
+
+    def trip_stops(self, trip: int) -> tuple[PlannedStop, ...]:
+        return tuple(s for s in self.stops if s.trip == trip)
+
+    def loading_order(self, trip: int = 1) -> tuple[PlannedStop, ...]:
+        """Load the last stop first, so the first stop's boxes are at the door."""
+        return tuple(reversed(self.trip_stops(trip)))
+
+
+@dataclass(frozen=True)
+class LeftOver:
+    employee_id: str
+    name: str
+    boxes: int
+    reason: str  # REASON_CAPACITY, REASON_TIME_WINDOWS or REASON_HORIZON
+    detail: str
+
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    first_day: dt.date
+    days: tuple[dt.date, ...]
+    vans: tuple[str, ...]
+    runs: tuple[DeliveryRun, ...]
+    left_over: tuple[LeftOver, ...]
+    travel: TravelSettings
+    solve: SolveOptions
+    seed: int  # the seed whose plan was kept
+    stopped_by: str
+    iterations: int
+    solve_seconds: float
+    created: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+
+    @property
+    def km(self) -> float:
+        return sum(r.km for r in self.runs)
+
+    @property
+    def driving_minutes(self) -> float:
+        return sum(r.driving_minutes for r in self.runs)
+
+    @property
+    def working_minutes(self) -> float:
+        return sum(r.working_minutes for r in self.runs)
+
+    @property
+    def van_days(self) -> int:
+        return len(self.runs)
+
+    @property
+    def stop_count(self) -> int:
+        return sum(len(r.stops) for r in self.runs)
+
+    @property
+    def deterministic(self) -> bool:
+        """True when the search ended by an iteration criterion, not by the clock."""
+        return self.stopped_by != "time limit"
+
+    # -- rows for the CLI's table / --json / --csv output -----------------------------------
+
+    def run_rows(self) -> list[dict]:
+        return [
+            {
+                "day": r.day.isoformat(),
+                "van": r.van,
+                "stops": len(r.stops),
+                "trips": r.trips,
+                "boxes": r.boxes,
+                "start": f"{r.start:%H:%M}",
+                "end": f"{r.end:%H:%M}",
+                "km": round(r.km, 1),
+                "driving_minutes": round(r.driving_minutes),
+                "working_minutes": round(r.working_minutes),
+            }
+            for r in self.runs
+        ]
+
+    def stop_rows(self) -> list[dict]:
+        return [
+            {
+                "day": r.day.isoformat(),
+                "van": r.van,
+                "stop": s.sequence,
+                "trip": s.trip,
+                "employee_id": s.employee_id,
+                "name": s.name,
+                "arrival_window": f"{s.window_start:%H:%M}-{s.window_end:%H:%M}",
+                "eta": f"{s.service_start:%H:%M}",
+                "boxes": s.boxes,
+                "km_from_previous": s.km_from_previous,
+                "drive_minutes_from_previous": s.drive_minutes_from_previous,
+            }
+            for r in self.runs
+            for s in r.stops
+        ]
+
+    def left_over_rows(self) -> list[dict]:
+        return [
+            {
+                "employee_id": x.employee_id,
+                "name": x.name,
+                "boxes": x.boxes,
+                "reason": x.reason,
+                "detail": x.detail,
+            }
+            for x in self.left_over
+        ]
+
+    def totals(self) -> dict:
+        return {
+            "days": len(self.days),
+            "van_days": self.van_days,
+            "stops": self.stop_count,
+            "left_over": len(self.left_over),
+            "boxes": sum(r.boxes for r in self.runs),
+            "km": round(self.km, 1),
+            "driving_hours": round(self.driving_minutes / 60, 2),
+            "working_hours": round(self.working_minutes / 60, 2),
+            "travel_model": self.travel.describe(),
+            "seed": self.seed,
+            "stopped_by": self.stopped_by,
+            "solve_seconds": self.solve_seconds,
+        }
+
+    def runs_on(self, day: dt.date) -> tuple[DeliveryRun, ...]:
+        return tuple(r for r in self.runs if r.day == day)
+
+    def run(self, day: dt.date, van: str) -> DeliveryRun | None:
+        return next((r for r in self.runs if r.day == day and r.van == van), None)
+
+    def stop_of(self, employee_id: str) -> tuple[DeliveryRun, PlannedStop] | None:
+        for r in self.runs:
+            for s in r.stops:
+                if s.employee_id == employee_id:
+                    return r, s
+        return None
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def _seconds(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _has_coordinates(place: Employee | Site) -> bool:
+    loc = getattr(place, "location", None)
+    try:
+        lat, lon = float(loc.latitude), float(loc.longitude)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return False
+    return -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) != (0.0, 0.0)
+
+
+def _window_problem(
+    window: TimeWindow, stop: DeliveryStop, van_days: Sequence[VanDay]
+) -> str | None:
+    if not window.weekdays:
+        return "the delivery window has no weekdays; give at least one (e.g. Mon-Fri)."
+    if window.start >= window.end:
+        return (
+            f"the delivery window {window.describe()} is empty (it ends before it starts); "
+            "fix its hours."
+        )
+    if not any(d < 5 for d in window.weekdays):
+        return f"the delivery window {window.describe()} has no working day; vans run Mon-Fri."
+    need = stop.service_minutes * 60
+    if van_days:
+        best = max(
+            min(_seconds(window.end), _seconds(v.end))
+            - max(_seconds(window.start), _seconds(v.start))
+            for v in van_days
+        )
+        if best < need:
+            hours = f"{van_days[0].start:%H:%M}-{van_days[0].end:%H:%M}"
+            return (
+                f"the delivery window {window.describe()} leaves less than the "
+                f"{stop.service_minutes} min the delivery takes inside the vans' working day "
+                f"({hours}); widen it."
+            )
+    return None
+
+
+def validate(problem: DeliveryProblem) -> None:
+    """Raise :class:`DeliveryInputError` naming every employee that cannot be planned."""
+    if not _has_coordinates(problem.depot):
+        raise RemoteOpsError(
+            f"The depot {problem.depot.site_id} ({problem.depot.name}) has no coordinates.",
+            hint="Add latitude and longitude to the site in company.yml.",
+        )
+    for v in problem.van_days:
+        if v.capacity < 1 or v.start >= v.end:
+            raise UsageError(
+                f"Van {v.van} on {v.day:%Y-%m-%d} has capacity {v.capacity} and working day "
+                f"{v.start:%H:%M}-{v.end:%H:%M}; it needs at least one box and a day that ends "
+                "after it starts."
+            )
+    problems: list[EmployeeProblem] = []
+    seen: set[str] = set()
+    biggest = max((v.capacity for v in problem.van_days), default=None)
+    for stop in problem.stops:
+        e = stop.employee
+
+        def add(message: str, e: Employee = e) -> None:
+            problems.append(EmployeeProblem(e.employee_id, e.full_name, message))
+
+        if e.employee_id in seen:
+            add("appears twice among the stops.")
+        seen.add(e.employee_id)
+        if not _has_coordinates(e):
+            add("has no coordinates for the home address; add latitude and longitude.")
+        if stop.boxes < 1:
+            add("has no boxes to deliver.")
+        if biggest is not None and stop.boxes > biggest:
+            add(f"needs {stop.boxes} boxes but the largest van holds {biggest}.")
+        if e.delivery_window is not None:
+            msg = _window_problem(e.delivery_window, stop, problem.van_days)
+            if msg:
+                add(msg)
+    if problems:
+        raise DeliveryInputError(
+            problems,
+            hint="Fix these employees in the inventory (coordinates, delivery window) or use a "
+            "bigger van (--capacity), then plan again.",
+        )
+
+
+# -- building the solver's problem -----------------------------------------------------------
+
+#: Boxes are counted in thousandths inside the solver, so that overloading a van by one box
+#: always costs more than any prize (PyVRP's penalties are per unit of excess load).
+_LOAD_SCALE = 1000
+
+
+@dataclass(frozen=True)
+class _Built:
+    routing: RoutingProblem
+    matrix: TravelMatrix
+    jobs: tuple[int, ...]  # solver job -> index of the stop
+    windows: tuple[tuple[int, int], ...]  # per stop: service start window, seconds of the day
+    allowed: tuple[frozenset[int], ...]  # per stop: the van-days that may serve it
+    fleet_van_days: tuple[tuple[int, ...], ...]  # solver fleet -> its identical van-days
+
+
+def _stop_window(stop: DeliveryStop) -> tuple[int, int]:
+    """When service may start, in seconds of the day (done before the employee leaves)."""
+    window = stop.employee.delivery_window
+    if window is None:
+        return 0, DAY_SECONDS
+    return _seconds(window.start), _seconds(window.end) - stop.service_minutes * 60
+
+
+def _allowed_van_days(stop: DeliveryStop, van_days: Sequence[VanDay]) -> frozenset[int]:
+    """The van-days on which the employee is at home long enough during the van's hours."""
+    window = stop.employee.delivery_window
+    service = stop.service_minutes * 60
+    out = set()
+    for k, v in enumerate(van_days):
+        if window is None:
+            overlap = _seconds(v.end) - _seconds(v.start)
+        elif not window.allows(v.day):
+            continue
+        else:
+            overlap = min(_seconds(window.end), _seconds(v.end)) - max(
+                _seconds(window.start), _seconds(v.start)
+            )
+        if overlap >= service and stop.boxes <= v.capacity:
+            out.add(k)
+    return frozenset(out)
+
+
+def _build(problem: DeliveryProblem, travel: TravelSettings, matrix: TravelMatrix | None) -> _Built:
+    points = [TravelPoint(problem.depot.site_id, problem.depot.location)] + [
+        TravelPoint(s.employee.employee_id, s.employee.location) for s in problem.stops
+    ]
+    if matrix is None:
+        day_start = min((v.start for v in problem.van_days), default=dt.time(8, 0))
+        day_end = max((v.end for v in problem.van_days), default=dt.time(18, 0))
+        matrix = build_travel_matrix(travel, points, day_start=day_start, day_end=day_end)
+    windows = tuple(_stop_window(s) for s in problem.stops)
+    allowed = tuple(_allowed_van_days(s, problem.van_days) for s in problem.stops)
+    jobs = tuple(k for k in range(len(problem.stops)) if allowed[k])
+    # Location 0 is the depot, then the stops that can be planned at all.
+    order = [matrix.index(problem.depot.site_id)] + [
+        matrix.index(problem.stops[k].employee.employee_id) for k in jobs
+    ]
+    duration = [[matrix.duration_s[i][j] for j in order] for i in order]
+    # Costs in units of one metre driven.  Each edge costs its kilometres plus the driver's
+    # time on it; folding the time into the edge (instead of PyVRP's per-route duration cost)
+    # keeps the search several times faster and still minimises driving time.
+    per_m_eur = max(problem.cost_per_km, 0.01) / 1000
+    per_s = round(problem.cost_per_hour / 3600 / per_m_eur)
+    per_day = round(problem.cost_per_van_day / per_m_eur)
+    edge_cost = [
+        [matrix.distance_m[i][j] + per_s * matrix.duration_s[i][j] for j in order] for i in order
+    ]
+    loading = problem.loading_minutes * 60
+    # Identical vans on the same day form one fleet (fewer vehicle types search faster).
+    groups: dict[tuple, list[int]] = {}
+    for i, v in enumerate(problem.van_days):
+        key = (v.day, v.capacity, v.start, v.end, v.multi_trip, v.break_minutes)
+        groups.setdefault(key, []).append(i)
+    fleet_van_days = tuple(tuple(g) for g in groups.values())
+    # Every van-day costs its rent, a little more each later day: deliver early when it is
+    # the same work.
+    day_index = {d: k for k, d in enumerate(sorted({v.day for v in problem.van_days}))}
+    fleets = []
+    for members in fleet_van_days:
+        v = problem.van_days[members[0]]
+        fleets.append(
+            Fleet(
+                count=len(members),
+                capacity=v.capacity * _LOAD_SCALE,
+                early=_seconds(v.start),
+                late=_seconds(v.end),
+                shift=_seconds(v.end) - _seconds(v.start) - 60 * v.break_minutes,
+                max_reloads=problem.max_reloads if v.multi_trip else 0,
+                fixed_cost=per_day + per_day * day_index[v.day] // 20,
+                distance_cost=1,
+                duration_cost=0,
+            )
+        )
+    # One prize for everyone, worth more than a van-day spent on them alone, so the solver
+    # serves as many employees as fit; those whose home office starts earlier weigh a bit more.
+    solo = max(
+        (
+            edge_cost[0][n]
+            + edge_cost[n][0]
+            + per_s * (loading + problem.stops[k].service_minutes * 60)
+            for n, k in enumerate(jobs, start=1)
+        ),
+        default=0,
+    )
+    prize = 2 * (per_day + solo) + 1
+    starts = sorted(
+        {s.employee.home_office_start for s in problem.stops if s.employee.home_office_start}
+    )
+    rank = {d: k for k, d in enumerate(starts)}
+    routing_jobs = []
+    for n, k in enumerate(jobs, start=1):
+        stop = problem.stops[k]
+        urgency = 0
+        if len(starts) > 1 and stop.employee.home_office_start in rank:
+            later = rank[stop.employee.home_office_start]
+            urgency = (len(starts) - 1 - later) * (prize // 10) // (len(starts) - 1)
+        early, late = windows[k]
+        may = frozenset(f for f, members in enumerate(fleet_van_days) if members[0] in allowed[k])
+        routing_jobs.append(
+            Job(
+                location=n,
+                demand=stop.boxes * _LOAD_SCALE,
+                service=stop.service_minutes * 60,
+                early=early,
+                late=late,
+                required=False,
+                prize=prize + urgency,
+                fleets=may if len(may) < len(fleets) else None,
+            )
+        )
+    routing = RoutingProblem(
+        distance=edge_cost,
+        duration=duration,
+        jobs=tuple(routing_jobs),
+        fleets=tuple(fleets),
+        depot_service=loading,
+        coords=[
+            (p.location.longitude, p.location.latitude)
+            for p in ([problem.depot] + [problem.stops[k].employee for k in jobs])
+        ],
+    )
+    return _Built(routing, matrix, jobs, windows, allowed, fleet_van_days)
+
+
+# -- planning --------------------------------------------------------------------------------
+
+
+def plan_deliveries(
+    problem: DeliveryProblem,
+    travel: TravelSettings | None = None,
+    options: SolveOptions | None = None,
+    *,
+    matrix: TravelMatrix | None = None,
+) -> DeliveryPlan:
+    """Validate ``problem``, solve it and return the plan in domain terms.
+
+    ``matrix`` (from :func:`build_travel_matrix` over the depot and the stops) saves asking
+    the travel model again.  Raises :class:`DeliveryInputError` for employees that cannot be
+    planned as they are; employees that merely do not fit are in ``plan.left_over``.
+    """
+    from remoteops.routes.solver import solve_problem
+
+    travel = travel or (matrix.settings if matrix is not None else TravelSettings())
+    options = options or DEFAULT_SOLVE
+    validate(problem)
+    built = _build(problem, travel, matrix)
+    if built.jobs and problem.van_days:
+        solved = solve_problem(built.routing, options)
+        if not solved.feasible:  # cannot happen with optional stops; never hand it out
+            raise RemoteOpsError(
+                "The solver found no valid plan in the time it had.",
+                hint="Give it more time (--seconds) or plan fewer employees.",
+            )
+    else:
+        solved = SolvedRoutes((), (), 0, 0, True, 0, 0.0, "no improvement", options.seed)
+    # Routes of one fleet go to its vans in order: earliest start first.
+    by_fleet: dict[int, list] = {}
+    for route in solved.routes:
+        if route.visits:
+            by_fleet.setdefault(route.fleet, []).append(route)
+    runs_list = []
+    for fleet, routes in by_fleet.items():
+        routes.sort(key=lambda r: (r.start, built.jobs[r.visits[0].job]))
+        for van_day, route in zip(built.fleet_van_days[fleet], routes, strict=False):
+            runs_list.append(_run(problem, built, van_day, route))
+    runs = tuple(runs_list)
+    runs = tuple(sorted(runs, key=lambda r: (r.day, _van_order(problem, r.van))))
+    served = {s.employee_id for r in runs for s in r.stops}
+    left = tuple(
+        _left_over(problem, built, k, runs)
+        for k, stop in enumerate(problem.stops)
+        if stop.employee.employee_id not in served
+    )
+    return DeliveryPlan(
+        first_day=problem.first_day,
+        days=problem.days,
+        vans=tuple(dict.fromkeys(v.van for v in problem.van_days)),
+        runs=runs,
+        left_over=left,
+        travel=built.matrix.settings,
+        solve=options,
+        seed=solved.seed,
+        stopped_by=solved.stopped_by,
+        iterations=solved.iterations,
+        solve_seconds=round(solved.seconds, 2),
+    )
+
+
+def _van_order(problem: DeliveryProblem, van: str) -> int:
+    names = list(dict.fromkeys(v.van for v in problem.van_days))
+    return names.index(van) if van in names else len(names)
+
+
+def _at(day: dt.date, seconds: float) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0, 0)) + dt.timedelta(seconds=round(seconds))
+
+
+def _round_down(t: float, step: int = 900) -> int:
+    return int(t // step * step)
+
+
+def _round_up(t: float, step: int = 900) -> int:
+    return int(-(-t // step) * step)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One drive and delivery of a simulated run (seconds of the day)."""
+
+    key: str
+    arrival: float
+    start: float
+    end: float
+    metres: int
+    drive: float
+
+
+@dataclass(frozen=True)
+class SimulatedRun:
+    trips: tuple[tuple[Leg, ...], ...]
+    reloads: tuple[tuple[float, float], ...]  # (back at the depot, leaves again)
+    back: float
+    metres: int
+    driving: float
+
+
+def simulate_run(
+    matrix: TravelMatrix,
+    depot: str,
+    depart: float,
+    trips: Sequence[Sequence[tuple[str, float, int]]],
+    loading: int,
+) -> SimulatedRun:
+    """Drive ``trips`` (each a list of (employee ID, earliest service start, service seconds))
+    leaving the depot loaded at ``depart`` (seconds of the day), with the travel model's speed
+    by time of day; the van waits when it is early and reloads for ``loading`` seconds
+    between trips."""
+    t = float(depart)
+    here = depot
+    metres = 0
+    driving = 0.0
+    out: list[tuple[Leg, ...]] = []
+    reloads: list[tuple[float, float]] = []
+    for n, trip in enumerate(trips):
+        if n > 0:
+            drive = matrix.drive_seconds(here, depot, t)
+            metres += matrix.metres(here, depot)
+            driving += drive
+            back = t + drive
+            t = back + loading
+            reloads.append((back, t))
+            here = depot
+        legs = []
+        for key, early, service in trip:
+            drive = matrix.drive_seconds(here, key, t)
+            m = matrix.metres(here, key)
+            arrival = t + drive
+            start = max(arrival, early)
+            legs.append(Leg(key, arrival, start, start + service, m, drive))
+            metres += m
+            driving += drive
+            t = start + service
+            here = key
+        out.append(tuple(legs))
+    drive = matrix.drive_seconds(here, depot, t)
+    metres += matrix.metres(here, depot)
+    driving += drive
+    return SimulatedRun(tuple(out), tuple(reloads), t + drive, metres, driving)
+
+
+def _run(problem: DeliveryProblem, built: _Built, index: int, route) -> DeliveryRun:
+    van_day = problem.van_days[index]
+    trips: list[list[tuple[str, float, int]]] = []
+    for visit in route.visits:
+        k = built.jobs[visit.job]
+        if index not in built.allowed[k]:  # the profiles make this impossible
+            raise AssertionError(f"stop {k} planned on a van-day it is not allowed on")
+        while len(trips) <= visit.trip:
+            trips.append([])
+        stop = problem.stops[k]
+        trips[visit.trip].append(
+            (stop.employee.employee_id, built.windows[k][0], stop.service_minutes * 60)
+        )
+    trips = [t for t in trips if t]
+    loading = problem.loading_minutes * 60
+    load_start = route.depot_times[0][0] if route.depot_times else route.start - loading
+    sim = simulate_run(built.matrix, problem.depot.site_id, load_start + loading, trips, loading)
+    by_id = {s.employee.employee_id: (k, s) for k, s in enumerate(problem.stops)}
+    half = problem.arrival_window_minutes * 30
+    day_lo, day_hi = _seconds(van_day.start), _seconds(van_day.end)
+    day = van_day.day
+    planned = []
+    seq = 0
+    for n, legs in enumerate(sim.trips):
+        for leg in legs:
+            seq += 1
+            k, stop = by_id[leg.key]
+            early, late = built.windows[k]
+            lo = max(_round_down(leg.start - half), early, day_lo)
+            hi = min(_round_up(leg.start + half), late, day_hi)
+            planned.append(
+                PlannedStop(
+                    employee_id=leg.key,
+                    name=stop.employee.full_name,
+                    sequence=seq,
+                    trip=n + 1,
+                    boxes=stop.boxes,
+                    arrival=_at(day, leg.arrival),
+                    service_start=_at(day, leg.start),
+                    service_end=_at(day, leg.end),
+                    window_start=_at(day, min(lo, leg.start)),
+                    window_end=_at(day, max(hi, leg.start)),
+                    km_from_previous=round(leg.metres / 1000, 2),
+                    drive_minutes_from_previous=round(leg.drive / 60, 1),
+                )
+            )
+    return DeliveryRun(
+        day=day,
+        van=van_day.van,
+        stops=tuple(planned),
+        start=_at(day, load_start),
+        end=_at(day, sim.back),
+        reloads=tuple((_at(day, a), _at(day, b)) for a, b in sim.reloads),
+        km=round(sim.metres / 1000, 2),
+        driving_minutes=round(sim.driving / 60, 1),
+        working_minutes=round((sim.back - load_start) / 60, 1),
+        boxes=sum(s.boxes for s in planned),
+    )
+
+
+# -- why someone was left over ---------------------------------------------------------------
+
+
+def _describe_window(e: Employee) -> str:
+    return e.delivery_window.describe() if e.delivery_window else "any time"
+
+
+def _span(problem: DeliveryProblem) -> str:
+    if not problem.days:
+        return "the planned days"
+    return f"{problem.days[0]:%a %d.%m.}-{problem.days[-1]:%a %d.%m.}"
+
+
+def _left_over(
+    problem: DeliveryProblem, built: _Built, k: int, runs: Sequence[DeliveryRun]
+) -> LeftOver:
+    stop = problem.stops[k]
+    e = stop.employee
+    span = _span(problem)
+
+    def leftover(reason: str, detail: str) -> LeftOver:
+        return LeftOver(e.employee_id, e.full_name, stop.boxes, reason, detail)
+
+    allowed = built.allowed[k]
+    if not allowed:
+        if not problem.van_days:
+            return leftover(REASON_HORIZON, f"no van runs on {span}. Plan more days.")
+        window = e.delivery_window
+        if window and not any(window.allows(d) for d in problem.days):
+            days = ",".join(WEEKDAY_NAMES[d] for d in window.weekdays)
+            return leftover(
+                REASON_HORIZON,
+                f"at home only on {days}; none of them is among the planned days {span}. "
+                "Plan more days.",
+            )
+        if not any(stop.boxes <= v.capacity for v in problem.van_days):
+            return leftover(REASON_CAPACITY, f"{stop.boxes} boxes do not fit any van.")
+        return leftover(
+            REASON_TIME_WINDOWS,
+            f"their window {_describe_window(e)} does not overlap the vans' working hours "
+            "long enough for the delivery.",
+        )
+    # Could a van reach them alone, within their window, on one of their days?
+    matrix = built.matrix
+    depot, me = matrix.index(problem.depot.site_id), matrix.index(e.employee_id)
+    early, late = built.windows[k]
+    loading = problem.loading_minutes * 60
+    service = stop.service_minutes * 60
+    reachable = False
+    for v in (problem.van_days[i] for i in allowed):
+        arrive = max(_seconds(v.start) + loading + matrix.duration_s[depot][me], early)
+        back = arrive + service + matrix.duration_s[me][depot]
+        if arrive <= late and back <= _seconds(v.end):
+            reachable = True
+    if not reachable:
+        return leftover(
+            REASON_TIME_WINDOWS,
+            f"their window {_describe_window(e)} cannot be reached from the depot within "
+            "the vans' working day.",
+        )
+    # Reachable alone: they lost out to other stops. Was it boxes or hours?
+    boxes_full = True
+    for i in allowed:
+        v = problem.van_days[i]
+        run = next((r for r in runs if r.day == v.day and r.van == v.van), None)
+        if run is None:
+            boxes_full = False
+            break
+        trips_left = (problem.max_reloads + 1 if v.multi_trip else 1) - run.trips
+        room = max(
+            v.capacity - sum(s.boxes for s in run.trip_stops(t)) for t in range(1, run.trips + 1)
+        )
+        if room >= stop.boxes or trips_left > 0:
+            boxes_full = False
+            break
+    if boxes_full:
+        return leftover(
+            REASON_CAPACITY,
+            f"the vans are full on every day they are at home ({span}). "
+            "Use more or bigger vans, allow reloading, or plan more days.",
+        )
+    window = e.delivery_window
+    if window is not None and (
+        _seconds(window.start) > min(_seconds(v.start) for v in problem.van_days)
+        or _seconds(window.end) < max(_seconds(v.end) for v in problem.van_days)
+    ):
+        return leftover(
+            REASON_TIME_WINDOWS,
+            f"their window {_describe_window(e)} is taken by other stops on {span}. "
+            "Plan more days or widen the window.",
+        )
+    return leftover(
+        REASON_HORIZON,
+        f"the vans' working days {span} are fully booked. Plan more days or use more vans.",
+    )

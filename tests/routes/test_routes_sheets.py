@@ -1,0 +1,118 @@
+"""Run sheets read back (PDF and CSV), calendar invitations parsed, maps written."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import stat
+
+import pytest
+from routes_helpers import FAST, MONDAY, company, ring
+
+from remoteops.routes.planning import delivery_problem, plan_deliveries
+from remoteops.routes.sheets import (
+    invitation_text,
+    map_html,
+    run_sheet,
+    run_sheet_csv,
+    write_invitations,
+    write_map_png,
+    write_run_sheet_csv,
+    write_run_sheet_pdf,
+)
+
+
+@pytest.fixture
+def firm():
+    people = ring(9)
+    people[2] = dataclasses.replace(people[2], language="en")
+    return company(people, capacity=16)
+
+
+@pytest.fixture
+def run(firm):
+    plan = plan_deliveries(delivery_problem(firm, MONDAY, 1), options=FAST)
+    (run,) = plan.runs
+    assert len(run.stops) == 9 and not plan.left_over
+    assert run.trips >= 3  # 9 stops of 4 boxes with 16 boxes per trip
+    return run
+
+
+def test_pdf_run_sheet_reads_back_in_order(tmp_path, firm, run):
+    pytest.importorskip("weasyprint")
+    from pypdf import PdfReader
+
+    from remoteops.routes.sheets import overview_png
+
+    sheet = run_sheet(run, firm)
+    path = write_run_sheet_pdf(
+        tmp_path / "sheet.pdf", sheet, firm, overview_png=overview_png([run], firm)
+    )
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    text = " ".join(text.split())
+    stops_part = text[text.index("Stops") :]
+    positions = [stops_part.index(s.name) for s in sheet.stops]
+    assert positions == sorted(positions), "stops printed in driving order"
+    for s in sheet.stops:
+        for item in s.items:
+            assert item.asset_tag in text and item.serial_number in text
+        assert s.window in stops_part
+    assert "Received by" in text and "Signature" in text
+    # Loading order: the last stop of the first trip is loaded first.
+    loading = text[text.index("Loading order") : text.index("Stops")]
+    first_trip = [s for s in sheet.stops if s.trip == 1]
+    assert loading.index(first_trip[-1].name) < loading.index(first_trip[0].name)
+
+
+def test_csv_run_sheet(tmp_path, firm, run):
+    sheet = run_sheet(run, firm)
+    path = write_run_sheet_csv(tmp_path / "sheet.csv", sheet)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert [r["employee_id"] for r in rows] == [s.employee_id for s in run.stops]
+    assert [int(r["stop"]) for r in rows] == list(range(1, len(rows) + 1))
+    for r, s in zip(rows, run.stops, strict=True):
+        tags = {a.asset_tag for a in firm.assets_of(s.employee_id)}
+        assert set(r["asset_tags"].split()) == tags
+        assert r["arrival_from"] == f"{s.window_start:%H:%M}"
+        assert r["received_by"] == "" and r["signature"] == ""
+    assert run_sheet_csv(sheet).encode("utf-8") == path.read_bytes()
+
+
+def test_invitations_parse(tmp_path, firm, run):
+    from icalendar import Calendar
+
+    paths = write_invitations(tmp_path / "ics", [run], firm)
+    assert len(paths) == len(run.stops)
+    for path, stop in zip(paths, run.stops, strict=True):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        cal = Calendar.from_ical(path.read_bytes())
+        (event,) = cal.walk("VEVENT")
+        assert event.decoded("dtstart").replace(tzinfo=None) == stop.window_start
+        assert event.decoded("dtend").replace(tzinfo=None) == stop.window_end
+        employee = firm.employee(stop.employee_id)
+        assert employee.email in str(event["attendee"])
+        assert employee.address.street in str(event["location"])
+        assert employee.first_name in str(event["description"])
+    by_language = {}
+    for stop in run.stops:
+        by_language.setdefault(firm.employee(stop.employee_id).language, stop)
+    subject, text = invitation_text(
+        firm.employee(by_language["de"].employee_id), by_language["de"], firm
+    )
+    assert "Lieferung" in subject and "Kartons" in text and "zwischen" in text
+    subject, text = invitation_text(
+        firm.employee(by_language["en"].employee_id), by_language["en"], firm
+    )
+    assert "Delivery" in subject and "boxes" in text and "between" in text
+
+
+def test_maps(tmp_path, firm, run):
+    page = map_html([run], firm)
+    assert "leaflet" in page.lower()
+    for s in run.stops:
+        assert s.name.split()[-1] in page
+    png = write_map_png(tmp_path / "map.png", [run], firm)
+    assert png.read_bytes().startswith(b"\x89PNG")
