@@ -459,7 +459,10 @@ def _load_company_yml(root: Path, problems: _Problems):
         service_minutes_per_box=d.parsed("service_minutes_per_box", parse_whole, 3),
         multi_trip=bool(d.data.get("multi_trip", True)),
         holidays=tuple(sorted(holidays)),
+        break_minutes=d.parsed("break_minutes", parse_whole, 0),
     )
+    if not 0 <= delivery.break_minutes < 240:
+        d.bad("break_minutes", "must be between 0 and 239 minutes.")
     return details, tuple(sites), delivery
 
 

@@ -139,6 +139,7 @@ class DeliverySettings:
     service_minutes_per_box: int = 3
     multi_trip: bool = True
     holidays: tuple[dt.date, ...] = ()
+    break_minutes: int = 0  # the driver's break, taken from each van's working day
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,13 @@ def test_van_capacity_and_holiday(small_company):
     assert_problem(small_company, "company.yml", None, "delivery.holidays[0]", "YYYY-MM-DD")
 
 
+def test_break_minutes(small_company):
+    _edit_company(small_company, lambda d: d["delivery"].update(break_minutes=30))
+    assert load_company(small_company).delivery.break_minutes == 30
+    _edit_company(small_company, lambda d: d["delivery"].update(break_minutes=600))
+    assert_problem(small_company, "company.yml", None, "delivery.break_minutes", "between 0")
+
+
 def test_load_company_raises_with_all_problems(small_company):
     edit_row(small_company / "employees.csv", 0, language="xx")
     edit_row(small_company / "employees.csv", 1, postcode="12")

@@ -167,7 +167,7 @@ def delivery_problem(
     holidays: Iterable[dt.date] = (),
     multi_trip: bool | None = None,
     loading_minutes: int = 15,
-    break_minutes: int = 0,
+    break_minutes: int | None = None,
 ) -> DeliveryProblem:
     """Everything to plan from ``start`` for ``days`` working days.
 
@@ -201,7 +201,7 @@ def delivery_problem(
             start=settings.day_start,
             end=settings.day_end,
             multi_trip=settings.multi_trip if multi_trip is None else multi_trip,
-            break_minutes=break_minutes,
+            break_minutes=settings.break_minutes if break_minutes is None else break_minutes,
         )
         for d in horizon
         for v in chosen

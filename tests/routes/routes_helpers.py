@@ -62,6 +62,7 @@ def company(
     day: tuple[dt.time, dt.time] = (dt.time(8, 0), dt.time(17, 0)),
     multi_trip: bool = True,
     holidays: tuple[dt.date, ...] = (),
+    break_minutes: int = 0,
 ) -> Company:
     person = Person("Someone", "someone@example.org", "+49 30 23125 100")
     address = Address("Charlottenstraße 57", "10117", "Berlin")
@@ -88,6 +89,7 @@ def company(
             day_end=day[1],
             multi_trip=multi_trip,
             holidays=holidays,
+            break_minutes=break_minutes,
         ),
         employees=tuple(employees),
         assets=tuple(assets),

@@ -145,6 +145,18 @@ def test_left_over_when_the_day_is_too_short():
     assert not plan.left_over
 
 
+def test_the_drivers_break_shortens_the_working_day():
+    people = ring(8, radius_km=4)
+    day = (dt.time(9, 0), dt.time(12, 0))
+    without = plan_deliveries(delivery_problem(company(people, day=day), MONDAY, 1), options=FAST)
+    problem = delivery_problem(company(people, day=day, break_minutes=60), MONDAY, 1)
+    assert {v.break_minutes for v in problem.van_days} == {60}
+    with_break = plan_deliveries(problem, options=FAST)
+    check_plan(with_break, problem)
+    assert all(r.working_minutes <= 120 + 1e-6 for r in with_break.runs)
+    assert with_break.stop_count < without.stop_count
+
+
 def test_left_over_for_an_unreachable_window():
     # Lives 60 km away and is home only until 08:40: the van starts at 08:00.
     far = employee("X001", 52.05, 13.80, window=TimeWindow(ALL_WEEK, dt.time(7, 0), dt.time(8, 40)))
