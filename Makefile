@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs at run or test time: pango and a font for WeasyPrint (PDFs).
-DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
 
 .PHONY: demo test lint bench setup debian-packages clean
 
@@ -15,13 +15,16 @@ demo: setup
 	$(BIN)/remoteops --inventory inventory check
 	@echo "== The employees"
 	$(BIN)/remoteops --inventory inventory employees list
+	@echo "== Rendering every scheduled employee's agreement packet (PDF/A, owner-only)"
+	$(BIN)/remoteops --inventory inventory contracts render --all
 	@echo "== Planning the van runs that bring the equipment home (8 working days from 2026-12-01)"
 	$(BIN)/remoteops --inventory inventory routes plan --from 2026-12-01 --days 8
 	$(BIN)/remoteops --inventory inventory routes sheet 2026-12-01
 	$(BIN)/remoteops --inventory inventory routes map
 	@echo
 	@echo "Done. Inputs: inventory/ (see inventory/README.md). State: .remoteops/state.db."
-	@echo "Outputs: out/routes/ (run sheets as PDF and CSV, route maps), owner-only."
+	@echo "Outputs (owner-only): out/contracts/ (agreement packets, manifest.csv),"
+	@echo "  out/routes/ (run sheets as PDF and CSV, route maps)."
 	@echo "Try: $(BIN)/remoteops employees show E0001   or   $(BIN)/remoteops --help"
 
 ## test: set everything up and run the whole test suite
@@ -36,6 +39,7 @@ lint: setup
 ## bench: the benchmarks (slow; prints tables with ratios against their baselines)
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/contracts.py
 	$(BIN)/python bench/routes.py
 
 setup: $(VENV)/.installed

@@ -13,6 +13,9 @@ import tempfile
 from pathlib import Path
 
 OUTPUT_ENV = "REMOTEOPS_OUT"
+#: Suffix of the temp files :func:`write_private` writes before renaming; a crash can leave
+#: one behind (``.NAME.XXXX.part``), never a half-written target.
+TEMP_SUFFIX = ".part"
 
 
 def default_output_dir(inventory_dir: Path) -> Path:
@@ -42,7 +45,7 @@ def write_private(path: Path, data: bytes | str) -> Path:
     private_dir(path.parent)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as fh:
@@ -54,4 +57,19 @@ def write_private(path: Path, data: bytes | str) -> Path:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+    _fsync_dir(path.parent)
     return path
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

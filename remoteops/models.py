@@ -8,7 +8,7 @@ delivery runs) can rely on them without re-parsing anything.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: Weekday numbers as ``datetime.date.weekday()`` returns them (Monday = 0).
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -169,23 +169,19 @@ class Company:
     employees: tuple[Employee, ...]
     assets: tuple[Asset, ...]
     workstations: tuple[Workstation, ...]
-    _by_id: dict[str, Employee] = field(default_factory=dict, repr=False, compare=False)
-    _assets_by_employee: dict[str, tuple[Asset, ...]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-    _workstation_by_employee: dict[str, Workstation] = field(
-        default_factory=dict, repr=False, compare=False
-    )
 
     def __post_init__(self) -> None:
-        # Indexes, so per-employee look-ups stay cheap for thousands of employees.
-        self._by_id.update({e.employee_id: e for e in self.employees})
+        # Indexes, so per-employee look-ups stay cheap for thousands of employees. They are
+        # plain attributes, not fields: dataclasses.replace() builds them anew.
         grouped: dict[str, list[Asset]] = {}
         for asset in self.assets:
             if asset.employee_id:
                 grouped.setdefault(asset.employee_id, []).append(asset)
-        self._assets_by_employee.update({k: tuple(v) for k, v in grouped.items()})
-        self._workstation_by_employee.update({w.employee_id: w for w in self.workstations})
+        object.__setattr__(self, "_by_id", {e.employee_id: e for e in self.employees})
+        object.__setattr__(self, "_assets_by_employee", {k: tuple(v) for k, v in grouped.items()})
+        object.__setattr__(
+            self, "_workstation_by_employee", {w.employee_id: w for w in self.workstations}
+        )
 
     @property
     def depot(self) -> Site:

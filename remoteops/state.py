@@ -152,10 +152,45 @@ WHEN OLD.status <> 'planned'
 BEGIN SELECT RAISE(ABORT, 'a loaded or replaced run cannot change its status'); END;
 """
 
+# Agreements (remoteops.contracts): every generated document with its template version,
+# input hash and PDF hash, and its signature status with the date of each step.
+DOCUMENTS_SCHEMA = """
+CREATE TABLE documents (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    employee_id      TEXT NOT NULL,
+    document         TEXT NOT NULL,   -- setup-letter, home-office, data-protection, equipment-loan
+    language         TEXT NOT NULL,   -- de, en
+    title            TEXT NOT NULL,
+    document_id      TEXT NOT NULL,   -- short ID stamped in the footer, e.g. HO-7K3F9QX2
+    template_version TEXT NOT NULL,   -- hash of the template files
+    input_hash       TEXT NOT NULL,   -- hash of the employee's data + template version
+    pdf_path         TEXT NOT NULL,   -- relative to the output folder
+    pages            TEXT NOT NULL,   -- page range in that file, e.g. '3-7'
+    page_count       INTEGER NOT NULL,
+    sha256           TEXT NOT NULL,   -- of the PDF file
+    status           TEXT NOT NULL DEFAULT 'generated'
+                     CHECK (status IN ('generated', 'sent', 'signed', 'returned',
+                                       'superseded', 'void')),
+    generated_at     TEXT NOT NULL,   -- UTC, ISO 8601
+    sent_at          TEXT,
+    signed_at        TEXT,
+    returned_at      TEXT,
+    superseded_at    TEXT,
+    voided_at        TEXT,
+    superseded_by    INTEGER REFERENCES documents (id),
+    note             TEXT
+);
+CREATE UNIQUE INDEX documents_in_force ON documents (employee_id, document, language)
+    WHERE status NOT IN ('superseded', 'void');
+CREATE INDEX documents_employee ON documents (employee_id, document);
+CREATE INDEX documents_status ON documents (status, generated_at);
+"""
+
 #: Forward-only schema migrations, applied in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audit log", _AUDIT_SCHEMA),
     Migration(2, "delivery runs", _DELIVERY_SCHEMA),
+    Migration(3, "agreements", DOCUMENTS_SCHEMA),
 )
 
 

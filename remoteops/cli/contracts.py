@@ -1,0 +1,263 @@
+"""``remoteops contracts``: each employee's agreements, and who has signed what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from remoteops.cli.common import CsvOption, JsonOption, console, emit, output_format, session
+from remoteops.errors import RemoteOpsError, UsageError
+
+app = typer.Typer(help="Agreements: home office, data protection, equipment loan; signatures.")
+
+STATUS_COLUMNS = {
+    "employee_id": "ID",
+    "name": "Employee",
+    "document": "Document",
+    "language": "Lang",
+    "status": "Status",
+    "generated_at": "Generated",
+    "sent_at": "Sent",
+    "signed_at": "Signed",
+    "document_id": "Doc ID",
+}
+FAILURE_COLUMNS = {"employee_id": "ID", "reason": "Why", "template": "Template", "line": "Line"}
+
+
+def _out_dir(ctx: typer.Context, out: Path | None) -> Path:
+    from remoteops.files import default_output_dir
+
+    return out or default_output_dir(session(ctx).inventory) / "contracts"
+
+
+@app.command("render")
+def render_command(
+    ctx: typer.Context,
+    employees: Annotated[list[str] | None, typer.Argument(help="Employee IDs.")] = None,
+    everyone: Annotated[
+        bool, typer.Option("--all", help="Everyone scheduled for home office.")
+    ] = False,
+    team: Annotated[str | None, typer.Option(help="Only this team (name or its start).")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="de or en for everyone [default: each one's own].")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder [default: out/contracts/].")
+    ] = None,
+    split: Annotated[
+        bool, typer.Option("--split", help="One PDF per document instead of one packet.")
+    ] = False,
+    templates: Annotated[
+        Path | None, typer.Option(help="The company's own templates folder.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Render even where nothing changed.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Render each employee's agreement packet as PDF/A (owner-only files). Documents whose
+    inputs did not change are skipped; a change makes a new version and supersedes the old.
+    Bad employees are listed with the reason; the others are rendered (exit 1 if any failed).
+
+    Example:
+
+        remoteops contracts render --all
+
+        remoteops contracts render E0042 E0043 --lang en --split
+    """
+    from remoteops.contracts.operations import render
+
+    output_format(as_json, False)
+    s = session(ctx)
+    company = s.company()
+    folder = _out_dir(ctx, out)
+    if as_json:
+        report = render(
+            company,
+            s.store(),
+            employees or [],
+            out_dir=folder,
+            everyone=everyone,
+            team=team,
+            lang=lang,
+            split=split,
+            templates_dir=templates,
+            force=force,
+        )
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("Rendering agreements", total=None)
+
+            def progress(p) -> None:
+                bar.update(task, total=p.total, completed=p.done, description=p.employee_id)
+
+            report = render(
+                company,
+                s.store(),
+                employees or [],
+                out_dir=folder,
+                everyone=everyone,
+                team=team,
+                lang=lang,
+                split=split,
+                templates_dir=templates,
+                force=force,
+                progress=progress,
+            )
+    failures = [
+        {
+            "employee_id": f.employee_id,
+            "reason": f.reason,
+            "template": f.template,
+            "line": f.line,
+            "field": f.field,
+        }
+        for f in report.failures
+    ]
+    if as_json:
+        emit(
+            [
+                {
+                    "out_dir": str(report.out_dir),
+                    "rendered": report.employees_rendered,
+                    "unchanged": report.employees_unchanged,
+                    "superseded": len(report.superseded),
+                    "pages": report.pages_written,
+                    "files": report.files_written,
+                    "failures": failures,
+                }
+            ],
+            {},
+            as_json=True,
+        )
+    else:
+        out_console = console()
+        if failures:
+            emit(failures, FAILURE_COLUMNS, title="Not rendered")
+        out_console.print(
+            f"{len(report.employees_rendered)} employee(s) rendered ({report.files_written} "
+            f"files, {report.pages_written} pages), {len(report.employees_unchanged)} "
+            f"unchanged, {len(report.superseded)} document(s) superseded, {len(failures)} "
+            f"failed. Output: {report.out_dir}/ (manifest.csv, manifest.json)."
+        )
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def status_command(
+    ctx: typer.Context,
+    pending: Annotated[bool, typer.Option(help="Only documents not yet signed.")] = False,
+    older_than: Annotated[
+        str | None, typer.Option(help="Only pending ones this old, e.g. 7d, 36h, 2w.")
+    ] = None,
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    history: Annotated[bool, typer.Option(help="Include superseded and void versions.")] = False,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Per employee and document: generated, sent, signed, returned, superseded or void,
+    with dates.
+
+    Example:
+
+        remoteops contracts status --pending --older-than 7d
+
+        remoteops contracts status --team Outbound --csv > signatures.csv
+    """
+    from remoteops.contracts.operations import status
+
+    output_format(as_json, as_csv)
+    s = session(ctx)
+    company = s.company()
+    rows = []
+    for doc in status(
+        company, s.store(), pending=pending, older_than=older_than, team=team, history=history
+    ):
+        row = doc.as_row()
+        row["name"] = company.employee(doc.employee_id).full_name
+        rows.append(row)
+    emit(
+        rows,
+        STATUS_COLUMNS,
+        as_json=as_json,
+        as_csv=as_csv,
+        title=f"{len(rows)} document(s)",
+        empty="No documents match."
+        if (pending or older_than or team)
+        else "No agreements generated yet: run 'remoteops contracts render --all'.",
+    )
+
+
+@app.command("mark")
+def mark_command(
+    ctx: typer.Context,
+    employee_id: Annotated[str, typer.Argument(help="The employee.")],
+    document: Annotated[
+        str,
+        typer.Argument(
+            help="setup-letter, home-office, data-protection, equipment-loan (or the doc ID)."
+        ),
+    ],
+    new_status: Annotated[str, typer.Argument(help="sent, signed, returned or void.")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="When it happened [default: now].")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note, kept with the document.")] = None,
+    lang: Annotated[str | None, typer.Option(help="de or en, if both exist.")] = None,
+) -> None:
+    """Record that a document was sent, signed, returned or voided (in the audit log).
+
+    Example:
+
+        remoteops contracts mark E0042 home-office signed --date 2026-12-03
+    """
+    from remoteops.contracts.operations import mark
+    from remoteops.inventory import parse_date
+
+    on = None
+    if date:
+        try:
+            on = parse_date(date)
+        except ValueError as exc:
+            raise UsageError(f"--date: {exc}") from None
+    s = session(ctx)
+    after = mark(
+        s.company(), s.store(), employee_id, document, new_status, on=on, note=note, lang=lang
+    )
+    console().print(f"{after.employee_id} {after.document} ({after.language}): {after.status}.")
+
+
+@app.command("check")
+def check_command(
+    ctx: typer.Context,
+    templates: Annotated[
+        Path | None, typer.Option(help="The templates folder [default: the bundled one].")
+    ] = None,
+) -> None:
+    """Check a templates folder before use: every document in both languages, all parse,
+    and a test render with sample data fills every field.
+
+    Example:
+
+        remoteops contracts check --templates /srv/hr/vorlagen
+    """
+    from remoteops.contracts.templates import check_templates
+
+    problems = check_templates(templates)
+    if problems:
+        for problem in problems:
+            console().print(f"[red]error[/] {problem}")
+        raise RemoteOpsError(
+            f"The templates have {len(problems)} problem(s).", hint="Fix them and check again."
+        )
+    console().print("[green]OK[/] the templates are complete and render with sample data.")

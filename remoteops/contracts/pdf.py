@@ -1,0 +1,925 @@
+"""From sheets of HTML to PDF/A-3b files.
+
+How a packet is made (and why it is fast):
+
+1. Every sheet (``<section class="sheet">``) is laid out by WeasyPrint once per distinct HTML.
+   The clauses, the information sheet and the set-up guide are the same for everyone with the
+   same language and work model, so they are laid out once per run; only the sheets with the
+   employee's own data (parties, key terms, device table, signatures, the letter) are laid out
+   per employee, many employees in one WeasyPrint call so the fixed cost of a render is shared.
+2. The packet is assembled with pypdf from those pages.
+3. What differs per page although the page is shared - the document ID and "Seite X von Y" -
+   is stamped on afterwards, in an embedded DejaVu Sans subset (Windows-1252), so numbering
+   is right per document or across the packet whatever the sheets are.
+
+The result keeps what PDF/A-3b needs: every font embedded, the sRGB output intent, XMP
+metadata with the PDF/A identification matching the document information dictionary, and a
+file identifier.
+
+Privacy: pages laid out in one WeasyPrint call share one resource dictionary. Fonts in it
+carry glyphs only; if a render ever produces images, patterns or form XObjects, the sheets of
+different employees are laid out separately instead, so no file can carry another employee's
+content.
+
+WeasyPrint, pypdf and fontTools are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime as dt
+import hashlib
+import io
+import logging
+import mimetypes
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from xml.sax.saxutils import escape as xml_escape
+
+from remoteops.contracts.errors import TemplateError
+from remoteops.errors import Problem, RemoteOpsError
+
+MM = 72 / 25.4
+#: Where the stamp goes; keep in line with the @page margins in style.css.
+STAMP_LEFT_MM = 25.0
+STAMP_RIGHT_MM = 20.0
+STAMP_BASELINE_MM = 12.0
+STAMP_FONT_SIZE = 7.5
+STAMP_COLOUR = (0.333, 0.333, 0.333)
+STAMP_FONT_FAMILY = "DejaVu Sans"
+STAMP_FONT_NAME = "/RoStamp"
+PRODUCER = "remoteops"
+
+_WRAPPER_CSS = (
+    "div.remoteops-sheet + div.remoteops-sheet { break-before: page; }"
+    " div.remoteops-sheet { margin: 0; padding: 0; }"
+)
+
+
+class PdfRenderError(RemoteOpsError):
+    """WeasyPrint or the PDF assembly failed for a reason the user can act on."""
+
+
+# -- resources: only the templates folder ------------------------------------------------
+
+
+def make_url_fetcher(root: Path) -> Any:
+    """A WeasyPrint URL fetcher that serves files under ``root`` and ``data:`` URLs only.
+
+    Everything else (other files, http, https, ftp) is refused, and the refusal stops the
+    render with an error naming the URL.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    root = root.resolve()
+
+    class TemplatesOnlyFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(fail_on_errors=True, allowed_protocols=("file", "data"))
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+                path = Path(unquote(parts.path)).resolve()
+                if path.is_relative_to(root) and path.is_file():
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        url, body=path.read_bytes(), headers={"Content-Type": mime}
+                    )
+            self.refused.append(url)
+            raise ValueError(f"refused to load {url}: only files in the templates folder")
+
+    return TemplatesOnlyFetcher()
+
+
+# -- the stamp font ------------------------------------------------------------------------
+
+
+def _fontconfig_file(family: str) -> Path | None:
+    """The font file fontconfig picks for ``family`` (regular), if it really is that family."""
+    name = ctypes.util.find_library("fontconfig") or "libfontconfig.so.1"
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError:
+        return None
+    lib.FcNameParse.restype = ctypes.c_void_p
+    lib.FcNameParse.argtypes = [ctypes.c_char_p]
+    lib.FcConfigSubstitute.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    lib.FcDefaultSubstitute.argtypes = [ctypes.c_void_p]
+    lib.FcFontMatch.restype = ctypes.c_void_p
+    lib.FcFontMatch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+    lib.FcPatternGetString.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.POINTER(ctypes.c_char_p),
+    ]
+    lib.FcPatternDestroy.argtypes = [ctypes.c_void_p]
+    pattern = lib.FcNameParse(f"{family}:style=Book".encode())
+    if not pattern:
+        return None
+    try:
+        lib.FcConfigSubstitute(None, pattern, 0)
+        lib.FcDefaultSubstitute(pattern)
+        result = ctypes.c_int()
+        match = lib.FcFontMatch(None, pattern, ctypes.byref(result))
+        if not match:
+            return None
+        try:
+            found_family, found_file = ctypes.c_char_p(), ctypes.c_char_p()
+            if lib.FcPatternGetString(match, b"family", 0, ctypes.byref(found_family)) != 0:
+                return None
+            if lib.FcPatternGetString(match, b"file", 0, ctypes.byref(found_file)) != 0:
+                return None
+            if (found_family.value or b"").decode().lower() != family.lower():
+                return None
+            return Path((found_file.value or b"").decode())
+        finally:
+            lib.FcPatternDestroy(match)
+    finally:
+        lib.FcPatternDestroy(pattern)
+
+
+_KNOWN_FONT_PATHS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/local/share/fonts/DejaVuSans.ttf",
+)
+
+
+def find_stamp_font(templates_dir: Path | None = None) -> Path:
+    """``fonts/stamp.ttf`` in the templates folder, else DejaVu Sans from the system."""
+    if templates_dir and (templates_dir / "fonts" / "stamp.ttf").is_file():
+        return templates_dir / "fonts" / "stamp.ttf"
+    found = _fontconfig_file(STAMP_FONT_FAMILY)
+    if found and found.suffix.lower() == ".ttf" and found.is_file():
+        return found
+    for candidate in _KNOWN_FONT_PATHS:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise PdfRenderError(
+        "The font DejaVu Sans is not installed.",
+        hint="Install it (Debian: apt-get install fonts-dejavu-core).",
+    )
+
+
+@dataclass(frozen=True)
+class StampFont:
+    """A simple TrueType font (WinAnsiEncoding) for the footer stamp."""
+
+    program: bytes
+    base_name: str
+    widths: tuple[int, ...]  # for codes 32..255, in 1/1000 em
+    bbox: tuple[int, int, int, int]
+    ascent: int
+    descent: int
+    cap_height: int
+
+    def width(self, text: str, size: float) -> float:
+        return sum(self.widths[b - 32] for b in text.encode("cp1252") if b >= 32) * size / 1000
+
+    def supports(self, text: str) -> bool:
+        try:
+            data = text.encode("cp1252")
+        except UnicodeEncodeError:
+            return False
+        return all(b >= 32 and self.widths[b - 32] > 0 for b in data)
+
+
+@lru_cache(maxsize=4)
+def load_stamp_font(path: Path) -> StampFont:
+    """Subset ``path`` to Windows-1252 and measure it (once per process)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    codes = []
+    for code in range(32, 256):
+        try:
+            codes.append((code, bytes([code]).decode("cp1252")))
+        except UnicodeDecodeError:
+            continue
+    options = subset.Options()
+    options.hinting = False
+    options.layout_features = []
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "BASE", "JSTF", "DSIG"]
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(char) for _, char in codes])
+    font = TTFont(str(path))
+    quiet = logging.getLogger("fontTools.subset")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # "FFTM NOT subset" and the like are not for users
+    try:
+        subsetter.subset(font)
+    finally:
+        quiet.setLevel(level)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    program = buffer.getvalue()
+
+    font = TTFont(io.BytesIO(program))
+    scale = 1000 / font["head"].unitsPerEm
+    cmap = font.getBestCmap()
+    hmtx = font["hmtx"]
+    widths = [0] * (256 - 32)
+    for code, char in codes:
+        glyph = cmap.get(ord(char))
+        if glyph is not None:
+            widths[code - 32] = round(hmtx[glyph][0] * scale)
+    head, hhea = font["head"], font["hhea"]
+    cap = getattr(font.get("OS/2"), "sCapHeight", 0) or 0
+    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(program).digest()[:6])
+    family = font["name"].getDebugName(6) or "Font"
+    return StampFont(
+        program=program,
+        base_name=f"{tag}+{family}",
+        widths=tuple(widths),
+        bbox=tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)),
+        ascent=round(hhea.ascent * scale),
+        descent=round(hhea.descent * scale),
+        cap_height=round(cap * scale) or round(hhea.ascent * scale),
+    )
+
+
+# -- laying out sheets ----------------------------------------------------------------------
+
+
+_FIELD = re.compile(
+    r'<div class="field" data-lines="(\d+)"><!--field-->(.*?)<!--/field--></div>', re.S
+)
+
+
+@dataclass
+class Sheet:
+    """One sheet to lay out; ``key`` identifies its exact HTML (and so its pages).
+
+    A sheet with fields (``macros.field``) has two forms: ``html`` is the *form*, with an
+    empty slot of fixed height where each field goes (the same for everyone whose fields
+    are the same size), and ``fields`` holds this employee's contents; ``full_html`` is the
+    sheet as written, laid out only if a field does not fit its slot."""
+
+    key: str
+    lang: str
+    head: str
+    html: str
+    owners: set[str] = field(default_factory=set)
+    fields: tuple[tuple[int, str], ...] = ()
+    full_key: str = ""
+    full_html: str = ""
+
+    def full(self) -> Sheet:
+        return Sheet(self.full_key, self.lang, self.head, self.full_html, set(self.owners))
+
+
+def sheet_key(lang: str, head: str, html: str, version: str) -> str:
+    digest = hashlib.sha256()
+    for part in (lang, head, html, version):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def make_sheet(lang: str, head: str, html: str, version: str, owner: str) -> Sheet:
+    """A :class:`Sheet`, split into form and fields if it has any."""
+    fields: list[tuple[int, str]] = []
+
+    def slot(match: re.Match) -> str:
+        index = len(fields)
+        content = match.group(2)
+        if "<!--field-->" in content:
+            raise TemplateError([Problem("macros.field", None, None, "fields cannot be nested")])
+        fields.append((index, content))
+        return (
+            f'<div class="field field-slot" id="remoteops-field-{index}" '
+            f'style="height: {int(match.group(1))}lh"></div>'
+        )
+
+    form = _FIELD.sub(slot, html)
+    full_key = sheet_key(lang, head, html, version)
+    if not fields:
+        return Sheet(full_key, lang, head, html, {owner}, (), full_key, html)
+    return Sheet(
+        sheet_key(lang, head, form, version),
+        lang,
+        head,
+        form,
+        {owner},
+        tuple(fields),
+        full_key,
+        html,
+    )
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a field goes: page within the sheet, box in CSS px, and the text style there."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+
+
+@dataclass
+class SheetPages:
+    reader: Any  # pypdf.PdfReader of the render the sheet was laid out in
+    first: int
+    count: int
+    slots: dict[int, Slot] = field(default_factory=dict)
+    page_size: tuple[float, float] = (0.0, 0.0)  # CSS px
+
+    def pages(self) -> list[Any]:
+        return [self.reader.pages[i] for i in range(self.first, self.first + self.count)]
+
+
+@dataclass
+class LayoutStats:
+    renders: int = 0
+    pages_laid_out: int = 0
+    overlay_pages: int = 0
+    fields_overflowed: int = 0
+
+
+class SheetLayout:
+    """Lays out sheets with WeasyPrint and remembers the pages of each distinct sheet."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.templates_dir = templates_dir.resolve()
+        self.base_url = self.templates_dir.as_uri() + "/"
+        self.cache: dict[str, SheetPages] = {}
+        self.uses: dict[str, int] = {}
+        self.stats = LayoutStats()
+
+    def count(self, sheets: Iterable[Sheet]) -> None:
+        for sheet in sheets:
+            self.uses[sheet.key] = self.uses.get(sheet.key, 0) + 1
+
+    def ensure(self, sheets: Iterable[Sheet]) -> None:
+        """Lay out every sheet not laid out yet. Sheets used by several employees go into a
+        render of their own; the rest are laid out together, one render per language."""
+        pending: dict[str, Sheet] = {}
+        for sheet in sheets:
+            if sheet.key in self.cache:
+                continue
+            if sheet.key in pending:
+                pending[sheet.key].owners |= sheet.owners
+            else:
+                pending[sheet.key] = sheet
+        groups: dict[tuple[str, str, bool], list[Sheet]] = {}
+        for sheet in pending.values():
+            shared = self.uses.get(sheet.key, 0) > 1 or len(sheet.owners) > 1
+            groups.setdefault((sheet.lang, sheet.head, shared), []).append(sheet)
+        for (lang, head, shared), group in groups.items():
+            self._render_group(lang, head, group, isolate=not shared)
+
+    def forget_personal(self) -> None:
+        """Drop the pages of sheets used only once (an employee's own sheets)."""
+        for key in [k for k in self.cache if self.uses.get(k, 0) <= 1]:
+            del self.cache[key]
+            self.uses.pop(key, None)
+
+    def _render_group(self, lang: str, head: str, group: list[Sheet], *, isolate: bool) -> None:
+        bodies = [
+            f'<div class="remoteops-sheet" id="remoteops-sheet-{index}">'
+            + sheet.html.replace('id="remoteops-field-', f'id="remoteops-field-{index}-')
+            + "</div>"
+            for index, sheet in enumerate(group)
+        ]
+        result = self._render(lang, head, "".join(bodies), f"<style>{_WRAPPER_CSS}</style>")
+        owners = set().union(*(s.owners for s in group))
+        if isolate and len(owners) > 1 and _has_drawn_resources(result.reader):
+            # Shared resources would carry content across employees: lay out per employee.
+            for owner in sorted(owners):
+                self._render_group(
+                    lang, head, [s for s in group if owner in s.owners], isolate=False
+                )
+            return
+        self._store(result, group)
+
+    def _render(self, lang: str, head: str, body: str, extra_head: str) -> _Render:
+        import weasyprint
+        from pypdf import PdfReader
+
+        document = (
+            f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{head}'
+            f"{extra_head}</head><body>{body}</body></html>"
+        )
+        fetcher = make_url_fetcher(self.templates_dir)
+        try:
+            rendered = weasyprint.HTML(
+                string=document, base_url=self.base_url, url_fetcher=fetcher
+            ).render()
+            anchors = [page.anchors for page in rendered.pages]
+            sizes = [(page.width, page.height) for page in rendered.pages]
+            styles = _field_styles(rendered.pages)
+            data = rendered.write_pdf(pdf_variant="pdf/a-3b")
+        except BaseException as exc:  # FatalURLFetchingError derives from BaseException
+            if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
+                raise
+            if fetcher.refused:
+                raise TemplateError(
+                    [
+                        Problem(
+                            fetcher.refused[0],
+                            None,
+                            None,
+                            "a template links to a resource outside the templates folder (refused)",
+                        )
+                    ],
+                    directory=str(self.templates_dir),
+                ) from None
+            raise PdfRenderError(f"WeasyPrint could not lay out the documents: {exc}") from exc
+        if fetcher.refused:
+            raise TemplateError(
+                [Problem(fetcher.refused[0], None, None, "refused: outside the templates folder")],
+                directory=str(self.templates_dir),
+            )
+        self.stats.renders += 1
+        self.stats.pages_laid_out += len(anchors)
+        return _Render(PdfReader(io.BytesIO(data)), anchors, sizes, styles)
+
+    def _store(self, result: _Render, group: list[Sheet]) -> None:
+        starts: dict[int, int] = {}
+        slots: dict[int, dict[int, Slot]] = {}
+        for number, anchors in enumerate(result.anchors):
+            for name, box in anchors.items():
+                if name.startswith("remoteops-sheet-"):
+                    starts.setdefault(int(name.rsplit("-", 1)[1]), number)
+                elif name.startswith("remoteops-field-"):
+                    sheet_index, field_index = (int(v) for v in name.split("-")[2:4])
+                    x1, y1, x2, y2 = box
+                    slots.setdefault(sheet_index, {})[field_index] = Slot(
+                        number, x1, y1, x2 - x1, y2 - y1, result.styles.get(name, "")
+                    )
+        total = len(result.anchors)
+        if sorted(starts) != list(range(len(group))):
+            raise PdfRenderError("Lost track of a sheet while laying out (no page starts it).")
+        bounds = [starts[i] for i in range(len(group))] + [total]
+        for index, sheet in enumerate(group):
+            count = bounds[index + 1] - bounds[index]
+            if count < 1:
+                raise PdfRenderError("A sheet came out with no page; is it empty?")
+            mine = {
+                k: Slot(
+                    slot.page - bounds[index], slot.x, slot.y, slot.width, slot.height, slot.css
+                )
+                for k, slot in slots.get(index, {}).items()
+            }
+            if len(mine) != len(sheet.fields):
+                raise PdfRenderError("A field slot of a sheet was not laid out.")
+            self.cache[sheet.key] = SheetPages(
+                result.reader, bounds[index], count, mine, result.sizes[bounds[index]]
+            )
+
+    def pages(self, key: str) -> SheetPages:
+        return self.cache[key]
+
+    # -- fields ---------------------------------------------------------------------------
+    def overlays(self, requests: Sequence[OverlayRequest]) -> list[OverlayResult]:
+        """Lay out the field contents of ``requests`` (one overlay page each), many in one
+        WeasyPrint call per language; a result says whether every field fitted its slot."""
+        results: list[OverlayResult | None] = [None] * len(requests)
+        groups: dict[tuple[str, str, tuple[float, float]], list[int]] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault((request.lang, request.head, request.page_size), []).append(index)
+        for (lang, head, size), indexes in groups.items():
+            self._overlay_group(lang, head, size, indexes, requests, results)
+        return [r for r in results if r is not None]
+
+    def _overlay_group(self, lang, head, size, indexes, requests, results) -> None:
+        width, height = size
+        parts = []
+        classes: dict[str, str] = {}  # CSS of a slot (position and text style) -> class name
+        for index in indexes:
+            request = requests[index]
+            parts.append(f'<div class="remoteops-overlay" id="remoteops-overlay-{index}">')
+            for field_index, slot, content in request.values:
+                rule = (
+                    f"left: {slot.x:.3f}px; top: {slot.y:.3f}px; width: {slot.width:.3f}px; "
+                    f"{slot.css}"
+                )
+                name = classes.setdefault(rule, f"rv{len(classes)}")
+                parts.append(
+                    f'<div class="remoteops-value {name}" '
+                    f'id="remoteops-value-{index}-{field_index}">{content}</div>'
+                )
+            parts.append("</div>")
+        rules = " ".join(f"div.{name} {{ {rule} }}" for rule, name in classes.items())
+        css = (
+            f"<style>@page {{ size: {width:.3f}px {height:.3f}px; margin: 0; "
+            "@top-left { content: none; } @bottom-left { content: none; } }"
+            f" div.remoteops-overlay {{ position: relative; height: {height - 0.5:.3f}px; "
+            "margin: 0; padding: 0; overflow: hidden; }"
+            " div.remoteops-overlay + div.remoteops-overlay { break-before: page; }"
+            " div.remoteops-value { position: absolute; margin: 0; padding: 0; border: 0;"
+            " overflow-wrap: break-word; hyphens: manual; } "
+            + rules.replace("<", "").replace(">", "")
+            + "</style>"
+        )
+        result = self._render(lang, head, "".join(parts), css)
+        owners = {requests[i].owner for i in indexes}
+        if len(owners) > 1 and _has_drawn_resources(result.reader):
+            for owner in sorted(owners):
+                self._overlay_group(
+                    lang,
+                    head,
+                    size,
+                    [i for i in indexes if requests[i].owner == owner],
+                    requests,
+                    results,
+                )
+            return
+        self.stats.overlay_pages += len(result.anchors)
+        where: dict[int, int] = {}
+        for number, anchors in enumerate(result.anchors):
+            for name in anchors:
+                if name.startswith("remoteops-overlay-"):
+                    where.setdefault(int(name.rsplit("-", 1)[1]), number)
+        boxes = {name: box for anchors in result.anchors for name, box in anchors.items()}
+        for index in indexes:
+            request = requests[index]
+            fits = index in where and len(result.anchors) == len(indexes)
+            for field_index, slot, _ in request.values:
+                box = boxes.get(f"remoteops-value-{index}-{field_index}")
+                if box is None or box[3] - box[1] > slot.height + 0.5:
+                    fits = False
+            if not fits:
+                self.stats.fields_overflowed += 1
+            results[index] = OverlayResult(result.reader, where.get(index, 0), fits)
+
+
+@dataclass(frozen=True)
+class _Render:
+    reader: Any
+    anchors: list[dict[str, tuple[float, float, float, float]]]
+    sizes: list[tuple[float, float]]
+    styles: dict[str, str]
+
+
+@dataclass(frozen=True)
+class OverlayRequest:
+    """The fields of one employee on one page of a sheet."""
+
+    owner: str
+    lang: str
+    head: str
+    page_size: tuple[float, float]
+    values: tuple[tuple[int, Slot, str], ...]  # (field index, slot, content HTML)
+
+
+@dataclass(frozen=True)
+class OverlayResult:
+    reader: Any
+    page: int
+    fits: bool
+
+    def page_object(self) -> Any:
+        return self.reader.pages[self.page]
+
+
+def _css_value(value: Any) -> str:
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    unit = getattr(value, "unit", None)
+    if unit is not None:
+        return f"{value.value:g}{unit}"
+    return str(value)
+
+
+def _field_styles(pages: Sequence[Any]) -> dict[str, str]:
+    """The text style of every field slot (font, size, weight, line height, colour, alignment),
+    as CSS for the overlay, read from WeasyPrint's laid-out boxes."""
+    styles: dict[str, str] = {}
+    for page in pages:
+        if not any(name.startswith("remoteops-field-") for name in page.anchors):
+            continue
+        for box in page._page_box.descendants():  # noqa: SLF001 - WeasyPrint's layout tree
+            element = getattr(box, "element", None)
+            ident = element.get("id") if element is not None else None
+            if not ident or not ident.startswith("remoteops-field-") or ident in styles:
+                continue
+            style = box.style
+            families = ", ".join(f'"{f}"' for f in style["font_family"])
+            colour = style["color"]
+            try:
+                r, g, b = colour.to("srgb").coordinates
+                alpha = colour.alpha
+                css_colour = f"rgba({r * 255:.0f}, {g * 255:.0f}, {b * 255:.0f}, {alpha:g})"
+            except (AttributeError, TypeError, ValueError):
+                css_colour = "#000"
+            align = style["text_align_all"]
+            styles[ident] = (
+                f"font-family: {families}; font-size: {style['font_size']:g}px; "
+                f"font-weight: {style['font_weight']}; "
+                f"line-height: {_css_value(style['line_height'])}; color: {css_colour}; "
+                f"text-align: {align if align in ('left', 'right', 'center') else 'left'};"
+            )
+    return styles
+
+
+def _has_drawn_resources(reader: Any) -> bool:
+    """True if the render's shared resources hold anything that draws (images, forms,
+    patterns, shadings) rather than only fonts, colour spaces and graphics states."""
+    seen: set[int] = set()
+    for page in reader.pages:
+        resources = page.get("/Resources")
+        if resources is None:
+            continue
+        ref = getattr(resources, "idnum", None)
+        if ref in seen:
+            continue
+        if ref is not None:
+            seen.add(ref)
+        resources = resources.get_object()
+        for key in ("/XObject", "/Pattern", "/Shading"):
+            entry = resources.get(key)
+            if entry is not None and len(entry.get_object()) > 0:
+                return True
+    return False
+
+
+# -- assembling a file ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StampedPage:
+    page: Any  # pypdf PageObject from a layout render
+    left: str
+    right: str
+    overlay: Any = None  # pypdf PageObject with this page's field contents, if any
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    title: str
+    author: str
+    subject: str
+    lang: str
+    created: dt.datetime
+
+
+def _pdf_string(text: str) -> bytes:
+    data = text.encode("cp1252")
+    out = bytearray(b"(")
+    for byte in data:
+        if byte in (0x28, 0x29, 0x5C):
+            out += b"\\" + bytes([byte])
+        elif byte < 32 or byte > 126:
+            out += b"\\%03o" % byte
+        else:
+            out.append(byte)
+    return bytes(out + b")")
+
+
+def _stamp_stream(font: StampFont, width: float, left: str, right: str) -> bytes:
+    y = STAMP_BASELINE_MM * MM
+    r, g, b = STAMP_COLOUR
+    parts = [b"q %.3f %.3f %.3f rg" % (r, g, b)]
+    if left:
+        x = STAMP_LEFT_MM * MM
+        parts.append(
+            b"BT %s %.1f Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET"
+            % (STAMP_FONT_NAME.encode(), STAMP_FONT_SIZE, x, y, _pdf_string(left))
+        )
+    if right:
+        x = width - STAMP_RIGHT_MM * MM - font.width(right, STAMP_FONT_SIZE)
+        parts.append(
+            b"BT %s %.1f Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET"
+            % (STAMP_FONT_NAME.encode(), STAMP_FONT_SIZE, x, y, _pdf_string(right))
+        )
+    parts.append(b"Q")
+    return b"\n".join(parts) + b"\n"
+
+
+def _pdf_date(moment: dt.datetime) -> str:
+    moment = moment.astimezone(dt.UTC)
+    return moment.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def _xmp_date(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def xmp_metadata(meta: FileMeta, producer: str) -> bytes:
+    """PDF/A-3b identification plus the same title, author, dates and producer as the
+    document information dictionary (PDF/A requires both to agree)."""
+    created = _xmp_date(meta.created)
+    title, subject = xml_escape(meta.title), xml_escape(meta.subject)
+    text = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about=""
+ xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+<pdfaid:part>3</pdfaid:part>
+<pdfaid:conformance>B</pdfaid:conformance>
+<dc:format>application/pdf</dc:format>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>{xml_escape(meta.author)}</rdf:li></rdf:Seq></dc:creator>
+<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{subject}</rdf:li></rdf:Alt>
+</dc:description>
+<dc:language><rdf:Bag><rdf:li>{xml_escape(meta.lang)}</rdf:li></rdf:Bag></dc:language>
+<xmp:CreatorTool>{xml_escape(PRODUCER)}</xmp:CreatorTool>
+<xmp:CreateDate>{created}</xmp:CreateDate>
+<xmp:ModifyDate>{created}</xmp:ModifyDate>
+<pdf:Producer>{xml_escape(producer)}</pdf:Producer>
+</rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="r"?>"""
+    return text.encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def producer_name() -> str:
+    import pypdf
+    import weasyprint
+
+    return f"{PRODUCER} (WeasyPrint {weasyprint.__version__}, pypdf {pypdf.__version__})"
+
+
+def _overlay_form(writer: Any, overlay: Any) -> Any:
+    """The overlay page as a form XObject (its own resources), for drawing over a page."""
+    from pypdf.generic import ArrayObject, FloatObject, NameObject
+
+    contents = overlay["/Contents"]
+    if isinstance(contents.get_object(), ArrayObject):
+        raise PdfRenderError("Unexpected overlay page with several content streams.")
+    form_ref = contents.clone(writer)
+    form = form_ref.get_object()
+    box = overlay.mediabox
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = ArrayObject(
+        FloatObject(v) for v in (box.left, box.bottom, box.right, box.top)
+    )
+    form[NameObject("/Resources")] = overlay["/Resources"].clone(writer)
+    return form_ref
+
+
+def assemble_pdf(pages: Sequence[StampedPage], meta: FileMeta, font: StampFont) -> bytes:
+    """One PDF/A-3b file from laid-out pages, each with its footer stamp."""
+    from pypdf import PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    if not pages:
+        raise PdfRenderError("Nothing to write: no pages.")
+    writer = PdfWriter()
+    writer.pdf_header = b"%PDF-1.7"
+
+    def stream(data: bytes, extra: dict | None = None) -> Any:
+        obj = DecodedStreamObject()
+        obj.set_data(data)
+        for key, value in (extra or {}).items():
+            obj[NameObject(key)] = value
+        return writer._add_object(obj)
+
+    font_file = stream(font.program, {"/Length1": NumberObject(len(font.program))})
+    descriptor = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/FontDescriptor"),
+                NameObject("/FontName"): NameObject("/" + font.base_name),
+                NameObject("/Flags"): NumberObject(32),
+                NameObject("/FontBBox"): ArrayObject(NumberObject(v) for v in font.bbox),
+                NameObject("/ItalicAngle"): NumberObject(0),
+                NameObject("/Ascent"): NumberObject(font.ascent),
+                NameObject("/Descent"): NumberObject(font.descent),
+                NameObject("/CapHeight"): NumberObject(font.cap_height),
+                NameObject("/StemV"): NumberObject(80),
+                NameObject("/FontFile2"): font_file,
+            }
+        )
+    )
+    stamp_font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/TrueType"),
+                NameObject("/BaseFont"): NameObject("/" + font.base_name),
+                NameObject("/FirstChar"): NumberObject(32),
+                NameObject("/LastChar"): NumberObject(255),
+                NameObject("/Widths"): ArrayObject(NumberObject(w) for w in font.widths),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+                NameObject("/FontDescriptor"): descriptor,
+            }
+        )
+    )
+    push, pop = stream(b"q\n"), stream(b"\nQ\n")
+    patched_fonts: set[int] = set()
+    output_intents = None
+    overlays = 0
+
+    for item in pages:
+        source = item.page
+        if output_intents is None:
+            output_intents = source.pdf.trailer["/Root"].get("/OutputIntents")
+        page = writer.add_page(source, excluded_keys=("/Annots",))
+        resources = page["/Resources"].get_object()
+        fonts = resources.get("/Font")
+        if fonts is None:
+            fonts = DictionaryObject()
+            resources[NameObject("/Font")] = fonts
+        fonts_obj = fonts.get_object()
+        if id(fonts_obj) not in patched_fonts:
+            fonts_obj[NameObject(STAMP_FONT_NAME)] = stamp_font
+            patched_fonts.add(id(fonts_obj))
+        width = float(page.mediabox.width)
+        stamp = stream(_stamp_stream(font, width, item.left, item.right))
+        contents = page.get("/Contents")
+        if contents is None:
+            parts = []
+        elif isinstance(contents.get_object(), ArrayObject):
+            parts = list(contents.get_object())
+        else:
+            parts = [contents]
+        extra = []
+        if item.overlay is not None:
+            overlays += 1
+            name = f"/RoFields{overlays}"
+            form = _overlay_form(writer, item.overlay)
+            xobjects = resources.get("/XObject")
+            if xobjects is None:
+                xobjects = DictionaryObject()
+                resources[NameObject("/XObject")] = xobjects
+            xobjects.get_object()[NameObject(name)] = form
+            extra.append(stream(b"q %s Do Q\n" % name.encode()))
+        page[NameObject("/Contents")] = ArrayObject([push, *parts, pop, *extra, stamp])
+
+    root = writer.root_object
+    if output_intents is not None:
+        root[NameObject("/OutputIntents")] = output_intents.clone(writer)
+    producer = producer_name()
+    root[NameObject("/Metadata")] = stream(
+        xmp_metadata(meta, producer),
+        {"/Type": NameObject("/Metadata"), "/Subtype": NameObject("/XML")},
+    )
+    root[NameObject("/Lang")] = TextStringObject(meta.lang)
+    date = _pdf_date(meta.created)
+    writer.add_metadata(
+        {
+            "/Title": meta.title,
+            "/Author": meta.author,
+            "/Subject": meta.subject,
+            "/Creator": PRODUCER,
+            "/Producer": producer,
+            "/CreationDate": date,
+            "/ModDate": date,
+        }
+    )
+    writer.generate_file_identifiers()
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+# -- files -----------------------------------------------------------------------------------
+
+_TEMP_NAME = re.compile(r"^\..+\.(pdf|csv|json)\.[A-Za-z0-9_]+\.part$")  # files.TEMP_SUFFIX
+
+
+def remove_stale_temp_files(directory: Path) -> int:
+    """Remove temporary files an interrupted run left behind in ``directory`` (one level of
+    employee folders included). Returns how many were removed."""
+    removed = 0
+    if not directory.is_dir():
+        return 0
+    candidates = list(directory.iterdir())
+    for sub in list(candidates):
+        if sub.is_dir():
+            candidates += list(sub.iterdir())
+    for path in candidates:
+        if path.is_file() and _TEMP_NAME.match(path.name):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

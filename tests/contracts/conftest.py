@@ -1,0 +1,97 @@
+"""Fixtures for the agreements tests: templates, companies, and packets rendered once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import fields, replace
+from pathlib import Path
+
+import pytest
+from companyfiles import SAMPLE
+from contracts_pdf import read_pdf
+
+from remoteops.contracts import load_templates, packet_path, render_agreements
+from remoteops.contracts.templates import default_templates_dir
+from remoteops.inventory import load_company
+from remoteops.models import Company, Employee
+from remoteops.synthetic import write_company
+
+#: From the bundled sample company: German telework, German mobile work, English telework,
+#: English mobile work and one more German, so both languages and both work models render.
+SAMPLE_EMPLOYEES = ("E0001", "E0007", "E0011", "E0002")
+TODAY = dt.date(2026, 11, 20)
+
+
+def with_employees(company: Company, employees: list[Employee], assets=None) -> Company:
+    """A copy of ``company`` with other employees (and assets)."""
+    indexes = {f.name: {} for f in fields(Company) if f.name.startswith("_")}
+    return replace(
+        company,
+        employees=tuple(employees),
+        assets=company.assets if assets is None else tuple(assets),
+        **indexes,
+    )
+
+
+@pytest.fixture(scope="session")
+def templates():
+    return load_templates()
+
+
+@pytest.fixture(scope="session")
+def sample_company() -> Company:
+    return load_company(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def sample_ids(sample_company) -> list[str]:
+    """The sample employees to render, plus the first English mobile worker."""
+    ids = list(SAMPLE_EMPLOYEES)
+    mobile_en = next(
+        e.employee_id
+        for e in sample_company.employees
+        if e.scheduled_for_home_office and e.language == "en" and e.work_model == "mobile"
+    )
+    return [*ids, mobile_en]
+
+
+@pytest.fixture(scope="session")
+def sample_render(tmp_path_factory, sample_company, sample_ids, templates):
+    """The sample subset rendered once: (out_dir, report)."""
+    out = tmp_path_factory.mktemp("sample-packets")
+    report = render_agreements(
+        sample_company, sample_ids, out_dir=out, templates=templates, today=TODAY
+    )
+    return out, report
+
+
+@pytest.fixture(scope="session")
+def sample_pdfs(sample_render, sample_company, sample_ids):
+    """The sample packets read back once (text extraction is slow): employee ID -> ReadPdf."""
+    out, _ = sample_render
+    return {
+        eid: read_pdf(packet_path(out, eid, sample_company.employee(eid).language))
+        for eid in sample_ids
+    }
+
+
+@pytest.fixture
+def synthetic_company(tmp_path: Path) -> Company:
+    """A synthetic company of 6 employees (all scheduled for home office)."""
+    root = tmp_path / "inventory"
+    write_company(root, employees=6, seed=11)
+    company = load_company(root)
+    employees = [
+        replace(e, status="active", home_office_start=e.home_office_start or dt.date(2026, 12, 7))
+        for e in company.employees
+    ]
+    return with_employees(company, employees)
+
+
+@pytest.fixture
+def templates_copy(tmp_path: Path) -> Path:
+    """A copy of the bundled templates that a test may change."""
+    target = tmp_path / "templates"
+    shutil.copytree(default_templates_dir(), target)
+    return target
