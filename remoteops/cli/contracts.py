@@ -140,14 +140,19 @@ def render_command(
             as_json=True,
         )
     else:
-        out_console = console()
         if failures:
             emit(failures, FAILURE_COLUMNS, title="Not rendered")
-        out_console.print(
-            f"{len(report.employees_rendered)} employee(s) rendered ({report.files_written} "
-            f"files, {report.pages_written} pages), {len(report.employees_unchanged)} "
-            f"unchanged, {len(report.superseded)} document(s) superseded, {len(failures)} "
-            f"failed. Output: {report.out_dir}/ (manifest.csv, manifest.json)."
+        emit(
+            [
+                {"what": "employees rendered", "count": len(report.employees_rendered)},
+                {"what": "employees unchanged (skipped)", "count": len(report.employees_unchanged)},
+                {"what": "employees failed", "count": len(failures)},
+                {"what": "documents superseded", "count": len(report.superseded)},
+                {"what": "files written", "count": report.files_written},
+                {"what": "pages written", "count": report.pages_written},
+            ],
+            {"what": "Agreements", "count": "Count"},
+            title=f"Output: {report.out_dir}/ (manifest.csv, manifest.json)",
         )
     if failures:
         raise typer.Exit(1)
