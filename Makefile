@@ -4,8 +4,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages the project needs at run or test time: pango and a font for WeasyPrint (PDFs).
-DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
+# Debian packages the project needs at run or test time: pango, harfbuzz and a font for
+# WeasyPrint (PDFs); debootstrap, the archive keyring, zstd and ssh for the lab workstations.
+DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
+	libfontconfig1 fonts-dejavu-core debootstrap debian-archive-keyring zstd openssh-client
 
 .PHONY: demo test lint bench setup debian-packages clean
 
@@ -31,15 +33,17 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
-## lint: ruff (and ansible-lint once playbooks exist)
+## lint: ruff and ansible-lint (production profile)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd playbooks && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(BIN)/ansible-lint --profile production --offline .
 
 ## bench: the benchmarks (slow; prints tables with ratios against their baselines)
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/contracts.py
+	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/routes.py
 
 setup: $(VENV)/.installed

@@ -186,11 +186,54 @@ CREATE INDEX documents_employee ON documents (employee_id, document);
 CREATE INDEX documents_status ON documents (status, generated_at);
 """
 
+# Provisioning runs (remoteops.provision): who ran which playbook on which targets, in
+# which mode, and per workstation the result and the first failing task.
+PROVISION_SCHEMA = """
+CREATE TABLE provision_runs (
+    id            TEXT PRIMARY KEY,              -- e.g. 20261123T124501Z-3f9a (UTC start)
+    started_at    TEXT NOT NULL,                 -- UTC, ISO 8601
+    finished_at   TEXT NOT NULL,
+    actor         TEXT NOT NULL,                 -- user@host, or REMOTEOPS_ACTOR
+    playbook      TEXT NOT NULL,                 -- path of the playbook that ran
+    mode          TEXT NOT NULL CHECK (mode IN ('apply', 'check')),
+    targets       TEXT NOT NULL DEFAULT '[]',    -- JSON list, as the user typed them
+    host_limit    TEXT NOT NULL DEFAULT '',      -- the Ansible --limit that was used
+    tags          TEXT NOT NULL DEFAULT '[]',    -- JSON list
+    skip_tags     TEXT NOT NULL DEFAULT '[]',    -- JSON list
+    status        TEXT NOT NULL
+                  CHECK (status IN ('succeeded', 'failed', 'canceled', 'error')),
+    return_code   INTEGER,                       -- ansible-playbook's exit code
+    error         TEXT,                          -- why the whole run failed, in plain words
+    artifacts     TEXT                           -- folder of the run's output while kept
+);
+CREATE INDEX provision_runs_started ON provision_runs (started_at);
+CREATE TABLE provision_hosts (
+    run_id        TEXT NOT NULL REFERENCES provision_runs (id) ON DELETE CASCADE,
+    host          TEXT NOT NULL,
+    employee_id   TEXT,
+    status        TEXT NOT NULL CHECK (status IN ('ok', 'changed', 'failed', 'unreachable')),
+    ok            INTEGER NOT NULL DEFAULT 0,
+    changed       INTEGER NOT NULL DEFAULT 0,
+    failed        INTEGER NOT NULL DEFAULT 0,
+    unreachable   INTEGER NOT NULL DEFAULT 0,
+    skipped       INTEGER NOT NULL DEFAULT 0,
+    rescued       INTEGER NOT NULL DEFAULT 0,
+    ignored       INTEGER NOT NULL DEFAULT 0,
+    failed_task   TEXT,                          -- the first task that failed
+    message       TEXT,                          -- the first failure, in plain words
+    report        TEXT NOT NULL DEFAULT '{}',    -- JSON: disk encryption, Secure Boot, reboot
+    PRIMARY KEY (run_id, host)
+);
+CREATE INDEX provision_hosts_employee ON provision_hosts (employee_id, run_id);
+CREATE INDEX provision_hosts_host ON provision_hosts (host, run_id);
+"""
+
 #: Forward-only schema migrations, applied in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audit log", _AUDIT_SCHEMA),
     Migration(2, "delivery runs", _DELIVERY_SCHEMA),
     Migration(3, "agreements", DOCUMENTS_SCHEMA),
+    Migration(4, "provisioning runs", PROVISION_SCHEMA),
 )
 
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from remoteops import __version__
-from remoteops.cli import check, contracts, employees, log, routes
+from remoteops.cli import check, contracts, employees, lab, log, provision, routes
 from remoteops.cli.common import INVENTORY_ENV, Session, console
 from remoteops.errors import RemoteOpsError
 from remoteops.state import STATE_ENV
@@ -76,6 +76,8 @@ def root(
 
 app.command("check")(check.check)
 app.add_typer(employees.app, name="employees")
+app.add_typer(provision.app, name="provision")
+app.add_typer(lab.app, name="lab")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(routes.app, name="routes")
 app.command("log")(log.log)

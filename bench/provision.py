@@ -1,0 +1,165 @@
+"""Benchmark of the provisioning driver (issue 3).
+
+1. Overhead: the same playbook (``playbooks/workstation.yml``, lab settings, skip-tags
+   ``live``) on N lab workstations, run alternately through the driver
+   (``remoteops.provision.run_playbook``: ansible-runner, event parsing, progress callback)
+   and by plain ``ansible-playbook`` with the same arguments and environment. Runs are
+   interleaved (driver, plain, driver, plain, ...) so the machine's load hits both alike;
+   the table shows the median of each and the ratio. The target is at most 5 % overhead.
+2. Scaling: seconds per host through the driver at several ``--forks``.
+
+The workstations get one untimed apply first, so every timed run is the steady state
+(nothing to change, every control checked). Needs root (the lab).
+
+Usage::
+
+    python bench/provision.py                       # 20 hosts, 3 runs each, forks 5 10 20
+    python bench/provision.py --hosts 6 --repeats 2 --forks 5 --tags base   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from remoteops.inventory import load_company  # noqa: E402
+from remoteops.lab import inventory_path, lab_down, lab_up  # noqa: E402
+from remoteops.provision import company_support_vars, run_playbook  # noqa: E402
+from remoteops.provision.driver import _child_environment, ansible_playbook_path  # noqa: E402
+from remoteops.synthetic import write_company  # noqa: E402
+
+PLAYBOOK = REPO / "playbooks" / "workstation.yml"
+SAMPLE = REPO / "inventory"
+
+
+def make_company(root: Path) -> Path:
+    write_company(root, employees=4, seed=11)
+    shutil.copytree(SAMPLE / "group_vars" / "workstations", root / "group_vars" / "workstations")
+    shutil.copy2(SAMPLE / ".vault-password", root / ".vault-password")
+    return root
+
+
+def driver_run(company: Path, lab: Path, work: Path, forks: int, tags: list[str]) -> float:
+    started = time.perf_counter()
+    run = run_playbook(
+        PLAYBOOK,
+        [company / "hosts.yml", inventory_path(lab)],
+        work_dir=work,
+        limit=["lab"],
+        skip_tags=["live"],
+        tags=tags,
+        forks=forks,
+        vault_password_file=company / ".vault-password",
+        extra_vars=company_support_vars(load_company(company)),
+        progress=lambda update: None,
+    )
+    seconds = time.perf_counter() - started
+    if not run.succeeded:
+        raise SystemExit(f"driver run failed: {run.summary()}")
+    return seconds
+
+
+def plain_run(company: Path, lab: Path, forks: int, tags: list[str]) -> float:
+    """ansible-playbook as the driver starts it, without ansible-runner around it."""
+    extra = json.dumps(company_support_vars(load_company(company)))
+    args = [
+        str(ansible_playbook_path()),
+        str(PLAYBOOK),
+        "--vault-password-file",
+        str(company / ".vault-password"),
+        "-i",
+        str(company / "hosts.yml"),
+        "-i",
+        str(inventory_path(lab)),
+        "--limit",
+        "lab",
+        "--skip-tags",
+        "live",
+        "--forks",
+        str(forks),
+        "-e",
+        extra,
+    ]
+    if tags:
+        args += ["--tags", ",".join(tags)]
+    env = (
+        os.environ
+        | _child_environment()
+        | {
+            "ANSIBLE_HOST_KEY_CHECKING": "True",
+            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+            "ANSIBLE_NOCOLOR": "True",
+            "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        }
+    )
+    started = time.perf_counter()
+    proc = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"plain ansible-playbook failed: {proc.stderr.decode()[-500:]}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each kind")
+    parser.add_argument("--forks", type=int, nargs="+", default=[5, 10, 20])
+    parser.add_argument("--tags", nargs="*", default=[], help="only these playbook tags")
+    parser.add_argument("--lab", type=Path, default=None, help="lab folder (default: temp)")
+    args = parser.parse_args(argv)
+
+    scratch = Path(tempfile.mkdtemp(prefix="remoteops-bench-", dir="/var/tmp"))
+    lab = args.lab or scratch / "lab"
+    company = make_company(scratch / "inventory")
+    work = scratch / "runs"
+    try:
+        t = time.perf_counter()
+        lab_up(args.hosts, lab)
+        print(f"lab up: {args.hosts} workstations in {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        driver_run(company, lab, work, max(args.forks), args.tags)  # untimed first apply
+        print(f"first apply (forks {max(args.forks)}): {time.perf_counter() - t:.1f} s")
+
+        forks = args.forks[0]
+        driver_times, plain_times = [], []
+        for _ in range(args.repeats):
+            driver_times.append(driver_run(company, lab, work, forks, args.tags))
+            plain_times.append(plain_run(company, lab, forks, args.tags))
+        d, p = statistics.median(driver_times), statistics.median(plain_times)
+        print()
+        print(f"Overhead, {args.hosts} hosts, forks {forks}, {args.repeats} interleaved runs each")
+        rows = [("remoteops driver", d, driver_times), ("plain ansible-playbook", p, plain_times)]
+        print(f"{'how':<28}{'median s':>10}   runs")
+        for name, median, times in rows:
+            print(f"{name:<28}{median:>10.1f}   {' '.join(f'{x:.1f}' for x in times)}")
+        ratio = d / p
+        verdict = "ok" if ratio <= 1.05 else "OVER the 5 % target"
+        change = (ratio - 1) * 100
+        print(f"{'ratio driver / plain':<28}{ratio:>10.3f}   ({change:+.1f} %, {verdict})")
+
+        print()
+        print(f"Scaling through the driver, {args.hosts} hosts")
+        print(f"{'forks':>6}{'wall s':>10}{'s per host':>12}")
+        for f in args.forks:
+            seconds = driver_run(company, lab, work, f, args.tags)
+            print(f"{f:>6}{seconds:>10.1f}{seconds / args.hosts:>12.2f}")
+    finally:
+        lab_down(lab)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""``remoteops lab``: disposable local workstations to try the baseline on (needs root)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from remoteops.cli.common import JsonOption, console, emit
+
+app = typer.Typer(help="Disposable lab workstations on 127.0.0.1 (needs root).")
+
+COLUMNS = {
+    "name": "Workstation",
+    "employee_id": "Employee",
+    "ssh": "SSH",
+    "running": "Running",
+}
+
+
+def _rows(workstations):
+    return [
+        {
+            "name": w.name,
+            "employee_id": w.employee_id,
+            "ssh": w.ssh_target,
+            "running": "yes" if w.running else "no",
+            "root": str(w.root),
+        }
+        for w in workstations
+    ]
+
+
+@app.command("up")
+def up_command(
+    count: Annotated[int, typer.Argument(help="How many workstations.")] = 2,
+) -> None:
+    """Start COUNT lab workstations (a minimal Debian each, own sshd on 127.0.0.1) and write
+    their inventory (group 'lab'), so 'remoteops provision lab' works. The first call builds
+    the Debian image with debootstrap (a few minutes).
+
+    Example:
+
+        remoteops lab up 2 && remoteops provision lab
+    """
+    from remoteops.lab import default_lab_directory, lab_up
+
+    err = console(stderr=True)
+    workstations = lab_up(count, default_lab_directory(), progress=lambda m: err.print(m))
+    emit(_rows(workstations), COLUMNS, title="Lab workstations")
+
+
+@app.command("list")
+def list_command(as_json: JsonOption = False) -> None:
+    """The lab workstations and whether they run.
+
+    Example:
+
+        remoteops lab list
+    """
+    from remoteops.lab import default_lab_directory, lab_list
+
+    emit(
+        _rows(lab_list(default_lab_directory())),
+        COLUMNS,
+        as_json=as_json,
+        title="Lab workstations",
+        empty="No lab is up: 'remoteops lab up 2' starts one.",
+    )
+
+
+@app.command("down")
+def down_command() -> None:
+    """Stop every lab workstation and delete the lab's files.
+
+    Example:
+
+        remoteops lab down
+    """
+    from remoteops.lab import default_lab_directory, lab_down
+
+    stopped = lab_down(default_lab_directory())
+    console().print(f"Stopped and removed {len(stopped)} lab workstation(s).")

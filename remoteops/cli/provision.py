@@ -1,0 +1,240 @@
+"""``remoteops provision``: apply the home-office baseline to workstations, live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from remoteops.cli.common import CsvOption, JsonOption, console, emit, output_format, session
+
+HOST_COLUMNS = {
+    "host": "Workstation",
+    "employee_id": "Employee",
+    "status": "Result",
+    "ok": "ok",
+    "changed": "changed",
+    "failed": "failed",
+    "unreachable": "unreachable",
+    "failed_task": "First failing task",
+    "message": "What went wrong",
+}
+HISTORY_COLUMNS = {
+    "run": "Run",
+    "started": "Started (UTC)",
+    "actor": "Who",
+    "mode": "Mode",
+    "targets": "Targets",
+    "status": "Status",
+    "hosts": "Hosts",
+    "failed": "Failed",
+    "unreachable": "Unreachable",
+    "seconds": "Seconds",
+}
+
+
+class _RunByDefault(TyperGroup):
+    """``remoteops provision TARGETS...`` runs the baseline; ``history`` and ``show`` are
+    subcommands."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        elif not args:
+            args = ["run"]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_RunByDefault,
+    help="Apply the home-office baseline to workstations; see past runs.",
+)
+
+
+@app.command("run", hidden=True)
+def run_command(
+    ctx: typer.Context,
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(help="Employee IDs, hostnames or inventory groups (e.g. lab)."),
+    ] = None,
+    check: Annotated[bool, typer.Option(help="Report what would change; change nothing.")] = False,
+    diff: Annotated[bool, typer.Option(help="Show the changes made to files.")] = False,
+    tags: Annotated[
+        str | None, typer.Option(help="Only these controls, comma-separated tags.")
+    ] = None,
+    forks: Annotated[int, typer.Option(help="Workstations worked on at once.")] = 5,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Only the failed and unreachable hosts of the last run.")
+    ] = False,
+    vault_password_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="The ansible-vault password [default: <inventory>/.vault-password, "
+            "or REMOTEOPS_VAULT_PASSWORD]."
+        ),
+    ] = None,
+    no_host_key_checking: Annotated[
+        bool,
+        typer.Option(help="Accept unknown SSH host keys (freshly installed machines only)."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Apply playbooks/workstation.yml to workstations through ansible-runner, with a live
+    view, a table per host at the end, and the run recorded in the state store. Exit code
+    0 only if every targeted workstation succeeded.
+
+    Example:
+
+        remoteops provision E0042 ws-e0043 team_outbound --check
+
+        remoteops provision lab
+
+        remoteops provision --retry-failed
+    """
+    from remoteops.errors import UsageError
+    from remoteops.lab import default_lab_directory
+    from remoteops.provision.operations import ProvisionRequest, provision
+
+    output_format(as_json, False)
+    if retry_failed and targets:
+        raise UsageError("Use either targets or --retry-failed, not both.")
+    if not retry_failed and not targets:
+        raise UsageError("Name the workstations: employee IDs, hostnames or groups (or 'all').")
+    if forks < 1:
+        raise UsageError("--forks must be at least 1.")
+    request = ProvisionRequest(
+        targets=tuple(targets or ()),
+        check=check,
+        diff=diff,
+        tags=tuple(t.strip() for t in (tags or "").split(",") if t.strip()),
+        forks=forks,
+        retry_failed=retry_failed,
+        vault_password_file=vault_password_file,
+        host_key_checking=not no_host_key_checking,
+    )
+    s = session(ctx)
+    company = s.company()
+    if as_json:
+        run = provision(company, s.store(), s.inventory, request, lab_dir=default_lab_directory())
+    else:
+        run = _run_live(company, s, request, default_lab_directory())
+    rows = [h.as_row() for h in run.hosts]
+    if as_json:
+        emit(
+            [
+                {
+                    "run": run.run_id,
+                    "status": run.status,
+                    "mode": run.mode,
+                    "hosts": rows,
+                    "report": {h.host: h.report for h in run.hosts},
+                }
+            ],
+            {},
+            as_json=True,
+        )
+    else:
+        emit(rows, HOST_COLUMNS, title=f"Run {run.run_id} ({run.mode})")
+        console().print(run.summary())
+    if run.exit_code:
+        raise typer.Exit(run.exit_code)
+
+
+def _run_live(company, s, request, lab_dir):
+    from rich.live import Live
+    from rich.spinner import Spinner
+    from rich.table import Table
+
+    from remoteops.provision.operations import provision
+
+    current: dict[str, tuple[str, str, int]] = {}
+
+    def view():
+        table = Table.grid(padding=(0, 2))
+        table.add_row(Spinner("dots"), f"{len(current)} workstation(s) reached")
+        for host, (task, state, done) in sorted(current.items()):
+            table.add_row("", f"[bold]{host}[/]", f"{done} tasks", f"{state}: {task}")
+        return table
+
+    with Live(view(), console=console(stderr=True), transient=True, refresh_per_second=4) as live:
+
+        def progress(update) -> None:
+            current[update.host] = (update.task, update.state, update.tasks_done)
+            live.update(view())
+
+        return provision(
+            company, s.store(), s.inventory, request, lab_dir=lab_dir, progress=progress
+        )
+
+
+@app.command("history")
+def history_command(
+    ctx: typer.Context,
+    employee: Annotated[
+        str | None, typer.Option(help="Only runs that touched this employee.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many runs.")] = 20,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Past provisioning runs: who, when, targets, mode, result.
+
+    Example:
+
+        remoteops provision history --employee E0042
+    """
+    from remoteops.provision.operations import history
+
+    output_format(as_json, as_csv)
+    runs = history(session(ctx).store(), limit=limit, employee_id=employee)
+    emit(
+        [r.as_row() for r in runs],
+        HISTORY_COLUMNS,
+        as_json=as_json,
+        as_csv=as_csv,
+        title="Provisioning runs",
+        empty="No provisioning run recorded yet.",
+    )
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="The run (or a unique start of its ID).")],
+    as_json: JsonOption = False,
+) -> None:
+    """One run: per workstation the result, the first failing task and why, and the
+    report-only facts (disk encryption, Secure Boot, reboot pending).
+
+    Example:
+
+        remoteops provision show 20261201T0800
+    """
+    from remoteops.provision.operations import show
+
+    run = show(session(ctx).store(), run_id)
+    rows = [{**h.as_row(), "report": h.report} for h in run.hosts]
+    if as_json:
+        emit(
+            [
+                {
+                    "run": run.run_id,
+                    "status": run.status,
+                    "mode": run.mode,
+                    "targets": list(run.targets),
+                    "actor": run.actor,
+                    "error": run.error,
+                    "hosts": rows,
+                }
+            ],
+            {},
+            as_json=True,
+        )
+        return
+    console().print(f"Run {run.run_id}: {run.summary()}")
+    emit(
+        rows, HOST_COLUMNS, title=f"{run.mode} by {run.actor}, {run.started_at:%Y-%m-%d %H:%M} UTC"
+    )

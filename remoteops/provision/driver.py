@@ -1,0 +1,541 @@
+"""Run a playbook through ansible-runner, safely, and say what happened per workstation.
+
+The known traps of ansible-runner and how this module avoids them:
+
+- It runs the ``ansible-playbook`` found on ``PATH``: we pass the one installed next to the
+  Python running remoteops (:func:`ansible_playbook_path`).
+- Files under ``env/`` persist between runs in a private data directory: every run gets a
+  fresh one (``<work_dir>/<run id>``), and nothing is written to ``env/``.
+- The event handler must return True, or events (and with them the stats) are dropped.
+- Host key checking is off unless set: we set ``ANSIBLE_HOST_KEY_CHECKING=True``. The opt-out
+  (``host_key_checking=False``) is for machines whose keys are not known yet; the lab does
+  not need it, it writes its own known_hosts.
+- The parent environment, secrets included, is written to ``artifacts/<id>/command``: secret
+  looking variables are blanked for the child, the vault password never travels in the
+  environment (it goes in a root-only temporary file named with ``--vault-password-file``),
+  the ``command`` file is deleted after the run and old run folders are rotated.
+- An unparseable inventory "succeeds" with zero hosts: unparsed inventories are made fatal
+  and a run that processed no host is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import secrets
+import shlex
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from remoteops.errors import RemoteOpsError, UsageError
+from remoteops.provision.messages import ansible_errors, failure_message, unreachable_message
+from remoteops.provision.results import HostResult, ProgressUpdate, ProvisionRun
+
+VAULT_PASSWORD_ENV = "REMOTEOPS_VAULT_PASSWORD"
+#: Environment variables whose values never reach ansible-playbook or its artifacts.
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY", re.I)
+_SAFE_SUFFIX = ("_FILE", "_PATH", "_DIR", "_SOCK")
+#: Roles whose final debug message is a dict of report-only facts, kept with the host result.
+REPORT_ROLES = ("wks_report", "wks_diagnose")
+
+
+class ProvisionError(RemoteOpsError):
+    """A run could not start or processed no host; ``run`` holds what there is to record."""
+
+    def __init__(self, message: str, *, hint: str | None = None, run: ProvisionRun | None = None):
+        super().__init__(message, hint=hint)
+        self.run = run
+
+
+class VaultPasswordError(ProvisionError):
+    """The vault password is missing or wrong."""
+
+
+class InventoryParseError(ProvisionError):
+    """Ansible could not read an inventory file."""
+
+
+# -- preflight ------------------------------------------------------------------------------
+def ansible_playbook_path() -> Path:
+    """The ``ansible-playbook`` installed with remoteops (next to this Python), not PATH's."""
+    candidate = Path(sys.executable).parent / "ansible-playbook"
+    if not os.access(candidate, os.X_OK):
+        raise ProvisionError(
+            f"ansible-playbook is not installed next to {sys.executable}.",
+            hint="Install remoteops with its dependencies (ansible-core, ansible-runner).",
+        )
+    return candidate
+
+
+def _is_vaulted(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(14)
+            if head.startswith(b"$ANSIBLE_VAULT"):
+                return True
+            return b"!vault" in head + fh.read(200_000)
+    except OSError:
+        return False
+
+
+def vaulted_files(inventories: Iterable[Path], playbook: Path) -> list[Path]:
+    """Encrypted variable files Ansible will load for these inventories and this playbook."""
+    folders = {Path(i).resolve().parent for i in inventories} | {playbook.resolve().parent}
+    found = []
+    for folder in sorted(folders):
+        for sub in ("group_vars", "host_vars"):
+            base = folder / sub
+            if base.is_dir():
+                found += [p for p in sorted(base.rglob("*")) if p.is_file() and _is_vaulted(p)]
+    return found
+
+
+def _walk_inventory(node: object, group: str, hosts: dict[str, dict], groups: set[str]) -> None:
+    if not isinstance(node, dict):
+        return
+    groups.add(group)
+    for name, variables in (node.get("hosts") or {}).items():
+        entry = hosts.setdefault(str(name), {})
+        if isinstance(variables, dict):
+            entry.update(variables)
+    for child, sub in (node.get("children") or {}).items():
+        _walk_inventory(sub or {}, str(child), hosts, groups)
+
+
+def read_inventory(inventories: Iterable[Path]) -> tuple[dict[str, dict], set[str]]:
+    """Hosts (with their variables) and group names of YAML inventory files.
+
+    Raises :class:`InventoryParseError` naming the file when one cannot be read. Only YAML
+    inventories are understood here; Ansible itself reads the others.
+    """
+    hosts: dict[str, dict] = {}
+    groups: set[str] = {"all", "ungrouped"}
+    for path in inventories:
+        path = Path(path)
+        if not path.is_file():
+            raise InventoryParseError(
+                f"The inventory {path} does not exist.",
+                hint="Check the path, or run 'remoteops lab up' for the lab's inventory.",
+            )
+        if path.suffix not in (".yml", ".yaml"):
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            where = getattr(exc, "problem_mark", None)
+            line = f":{where.line + 1}" if where else ""
+            raise InventoryParseError(
+                f"The inventory {path}{line} is not valid YAML: "
+                f"{getattr(exc, 'problem', None) or exc}.",
+                hint="Fix the file; 'remoteops check' shows the inventory's problems.",
+            ) from None
+        if not isinstance(data, dict) or not all(isinstance(v, dict | None) for v in data.values()):
+            raise InventoryParseError(
+                f"The inventory {path} is not an Ansible YAML inventory "
+                "(it must be a mapping of groups, starting with 'all:').",
+                hint="Fix the file; 'remoteops check' shows the inventory's problems.",
+            )
+        for group, node in data.items():
+            _walk_inventory(node or {}, str(group), hosts, groups)
+    return hosts, groups
+
+
+def resolve_targets(targets: Sequence[str], inventories: Sequence[Path]) -> list[str]:
+    """Turn what the user typed (employee IDs, hostnames, groups) into Ansible host patterns.
+
+    Employee IDs are matched case-insensitively against each host's ``employee_id``. A
+    target that is none of the three raises :class:`~remoteops.errors.UsageError`.
+    """
+    hosts, groups = read_inventory(inventories)
+    by_employee = {
+        str(v.get("employee_id")).upper(): name for name, v in hosts.items() if v.get("employee_id")
+    }
+    patterns = []
+    for target in targets:
+        if target in hosts or target in groups:
+            patterns.append(target)
+        elif target.upper() in by_employee:
+            patterns.append(by_employee[target.upper()])
+        else:
+            raise UsageError(
+                f"No workstation, employee ID or inventory group is called {target!r}.",
+                hint="Targets are employee IDs (E0042), hostnames (ws-e0042) or groups (lab).",
+            )
+    return patterns
+
+
+def employees_of(inventories: Sequence[Path]) -> dict[str, str]:
+    """host -> employee ID, from the YAML inventories."""
+    hosts, _groups = read_inventory(inventories)
+    return {name: str(v["employee_id"]) for name, v in hosts.items() if v.get("employee_id")}
+
+
+# -- the run -------------------------------------------------------------------------------
+def new_run_id(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+
+
+def _child_environment() -> dict[str, str]:
+    """Overrides for the child's environment: blank every secret-looking variable."""
+    env = {
+        name: ""
+        for name in os.environ
+        if _SECRET_NAME.search(name) and not name.upper().endswith(_SAFE_SUFFIX)
+    }
+    env[VAULT_PASSWORD_ENV] = ""
+    return env
+
+
+def _rotate(work_dir: Path, keep: int, current: Path) -> None:
+    runs = sorted(
+        (p for p in work_dir.iterdir() if p.is_dir() and p != current and not p.is_symlink()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for old in runs[: max(0, len(runs) - (keep - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass
+class _HostState:
+    name: str
+    tasks_done: int = 0
+    failed_task: str | None = None
+    message: str | None = None
+    report: dict = field(default_factory=dict)
+    unreachable: bool = False
+    failed: bool = False
+    changed: bool = False
+
+
+class _EventCollector:
+    """Turns ansible-runner events into per-host results and progress updates."""
+
+    def __init__(self, progress: Callable[[ProgressUpdate], None] | None) -> None:
+        self.progress = progress
+        self.hosts: dict[str, _HostState] = {}
+        self.stats: dict[str, dict[str, int]] | None = None
+        self.output: list[str] = []
+        self.no_hosts_matched = False
+
+    def _host(self, name: str) -> _HostState:
+        if name not in self.hosts:
+            self.hosts[name] = _HostState(name)
+        return self.hosts[name]
+
+    def _tell(self, host: _HostState, task: str, state: str) -> None:
+        if self.progress:
+            self.progress(ProgressUpdate(host.name, task, state, host.tasks_done, len(self.hosts)))
+
+    def __call__(self, event: dict) -> bool:
+        kind = event.get("event", "")
+        data = event.get("event_data") or {}
+        if event.get("stdout"):
+            self.output.append(event["stdout"])
+        if kind == "playbook_on_no_hosts_matched":
+            self.no_hosts_matched = True
+        elif kind == "playbook_on_stats":
+            self.stats = {
+                key: dict(data.get(key) or {})
+                for key in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored")
+            }
+        elif kind.startswith("runner_on_") and data.get("host"):
+            self._host_event(kind, data)
+        return True  # False would drop the event from the artifacts (and the stats with it)
+
+    def _host_event(self, kind: str, data: dict) -> None:
+        host = self._host(str(data["host"]))
+        task = str(data.get("task") or "")
+        result = data.get("res") or {}
+        if kind == "runner_on_start":
+            self._tell(host, task, "running")
+            return
+        host.tasks_done += 1
+        state = kind.removeprefix("runner_on_")
+        if kind == "runner_on_ok":
+            state = "changed" if result.get("changed") else "ok"
+            host.changed = host.changed or bool(result.get("changed"))
+            if data.get("role") in REPORT_ROLES and isinstance(result.get("msg"), dict):
+                host.report.update(result["msg"])
+        elif kind == "runner_on_failed" and not data.get("ignore_errors"):
+            host.failed = True
+            if host.failed_task is None:
+                host.failed_task, host.message = task, failure_message(result)
+        elif kind == "runner_on_unreachable":
+            host.unreachable = True
+            if host.failed_task is None:
+                host.failed_task, host.message = task, unreachable_message(result)
+        self._tell(host, task, state)
+
+    def results(self, employee_ids: Mapping[str, str]) -> list[HostResult]:
+        stats = self.stats or {}
+        names = set(self.hosts)
+        for counts in stats.values():
+            names |= set(counts)
+        results = []
+        for name in sorted(names):
+            host = self._host(name)
+
+            def count(key: str, host_name: str = name) -> int:
+                return int(stats.get(key, {}).get(host_name, 0))
+
+            unreachable, failed = count("dark"), count("failures")
+            if unreachable or host.unreachable:
+                status = "unreachable"
+            elif failed or host.failed:
+                status = "failed"
+            elif count("changed") or host.changed:
+                status = "changed"
+            else:
+                status = "ok"
+            results.append(
+                HostResult(
+                    host=name,
+                    status=status,
+                    ok=count("ok"),
+                    changed=count("changed"),
+                    failed=failed,
+                    unreachable=unreachable,
+                    skipped=count("skipped"),
+                    rescued=count("rescued"),
+                    ignored=count("ignored"),
+                    employee_id=employee_ids.get(name),
+                    failed_task=host.failed_task,
+                    message=host.message,
+                    report=host.report,
+                )
+            )
+        if self.progress:
+            for result in results:
+                self.progress(
+                    ProgressUpdate(
+                        result.host,
+                        "",
+                        "finished",
+                        self._host(result.host).tasks_done,
+                        len(results),
+                    )
+                )
+        return results
+
+
+def _vault_password_file(given: Path | None, needed: list[Path], scratch: Path) -> Path | None:
+    """The password file to hand to ansible-playbook (written to ``scratch``, a private
+    temporary folder, when the password comes from the environment)."""
+    if given is not None:
+        given = Path(given)
+        if not given.is_file():
+            raise VaultPasswordError(
+                f"The vault password file {given} does not exist.",
+                hint=f"Give the right file, or set {VAULT_PASSWORD_ENV}.",
+            )
+        return given.resolve()
+    password = os.environ.get(VAULT_PASSWORD_ENV, "")
+    if password:
+        path = scratch / "vault-password"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(password)
+        return path
+    if needed:
+        raise VaultPasswordError(
+            f"{needed[0]} is encrypted with ansible-vault, but no vault password was given.",
+            hint=f"Pass --vault-password-file FILE or set {VAULT_PASSWORD_ENV}.",
+        )
+    return None
+
+
+def run_playbook(
+    playbook: Path,
+    inventories: Sequence[Path],
+    *,
+    work_dir: Path,
+    targets: Sequence[str] = (),
+    limit: Sequence[str] | None = None,
+    check: bool = False,
+    diff: bool = False,
+    tags: Sequence[str] = (),
+    skip_tags: Sequence[str] = (),
+    forks: int = 5,
+    extra_vars: Mapping[str, object] | None = None,
+    vault_password_file: Path | None = None,
+    host_key_checking: bool = True,
+    keep_runs: int = 10,
+    employee_ids: Mapping[str, str] | None = None,
+    progress: Callable[[ProgressUpdate], None] | None = None,
+    actor: str | None = None,
+    timeout: int | None = None,
+) -> ProvisionRun:
+    """Run ``playbook`` against ``inventories`` and return what happened on every host.
+
+    ``targets`` are what the user typed (employee IDs, hostnames, groups); they are resolved
+    with :func:`resolve_targets` unless ``limit`` (Ansible host patterns) is given. With no
+    targets the playbook's own ``hosts:`` apply. ``check`` is Ansible's ``--check`` (changes
+    nothing). ``host_key_checking=False`` is the documented opt-out for freshly installed
+    machines whose host keys are not yet in known_hosts; keep it on otherwise.
+
+    The vault password comes from ``vault_password_file`` or the ``REMOTEOPS_VAULT_PASSWORD``
+    environment variable. Each run gets a fresh private data directory ``work_dir/<run id>``;
+    only the ``keep_runs`` newest are kept. ``progress`` receives a :class:`ProgressUpdate`
+    for every task on every host.
+
+    Returns the run (``run.succeeded`` only if hosts were processed and none failed). Raises
+    :class:`ProvisionError` (with ``exc.run`` to record) when the run cannot start or
+    processes no host: missing or wrong vault password, unreadable inventory, no match.
+    """
+    import ansible_runner  # heavy: imported only when a run starts
+
+    from remoteops.state import current_actor
+
+    playbook = Path(playbook).resolve()
+    inventories = [Path(i).resolve() for i in inventories]
+    if not playbook.is_file():
+        raise ProvisionError(f"The playbook {playbook} does not exist.")
+    if not inventories:
+        raise UsageError("Give at least one inventory.")
+    if forks < 1:
+        raise UsageError(f"--forks must be 1 or more, not {forks}.")
+    binary = ansible_playbook_path()
+    if limit is None:
+        limit = resolve_targets(targets, inventories) if targets else []
+    else:
+        read_inventory(inventories)  # clear errors for unreadable YAML inventories
+    employee_ids = dict(employee_ids) if employee_ids is not None else employees_of(inventories)
+
+    started = dt.datetime.now(dt.UTC)
+    run_id = new_run_id(started)
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private = work_dir / run_id
+    private.mkdir(mode=0o700)
+    _rotate(work_dir, keep_runs, private)
+    collector = _EventCollector(progress)
+    mode = "check" if check else "apply"
+
+    def finish(status: str, *, rc: int | None, error: str | None, hosts=()) -> ProvisionRun:
+        return ProvisionRun(
+            run_id=run_id,
+            playbook=str(playbook),
+            mode=mode,
+            targets=tuple(targets),
+            limit=",".join(limit),
+            started_at=started,
+            finished_at=dt.datetime.now(dt.UTC),
+            actor=actor or current_actor(),
+            status=status,
+            hosts=tuple(hosts),
+            tags=tuple(tags),
+            skip_tags=tuple(skip_tags),
+            return_code=rc,
+            error=error,
+            artifacts=str(private),
+        )
+
+    with tempfile.TemporaryDirectory(prefix="remoteops-vault-") as scratch:
+        try:
+            password_file = _vault_password_file(
+                vault_password_file, vaulted_files(inventories, playbook), Path(scratch)
+            )
+        except VaultPasswordError as exc:
+            exc.run = finish("error", rc=None, error=exc.message)
+            raise
+        args = [str(playbook)]
+        if password_file:
+            args += ["--vault-password-file", str(password_file)]
+        if check:
+            args.append("--check")
+        if diff:
+            args.append("--diff")
+        envvars = _child_environment() | {
+            "ANSIBLE_HOST_KEY_CHECKING": str(bool(host_key_checking)),
+            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+            "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "True",
+            "ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "False",
+            "ANSIBLE_NOCOLOR": "True",
+            "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        }
+        runner = ansible_runner.run(
+            private_data_dir=str(private),
+            ident=run_id,
+            binary=str(binary),
+            cmdline=shlex.join(args),
+            inventory=[str(i) for i in inventories],
+            limit=",".join(limit) if limit else None,
+            tags=",".join(tags) if tags else None,
+            skip_tags=",".join(skip_tags) if skip_tags else None,
+            forks=forks,
+            extravars=dict(extra_vars or {}),
+            envvars=envvars,
+            event_handler=collector,
+            suppress_env_files=True,
+            quiet=True,
+            timeout=timeout,
+        )
+    # The command file holds the child's whole environment: never keep it.
+    for leftover in private.glob("artifacts/*/command"):
+        leftover.unlink()
+
+    rc = runner.rc
+    hosts = collector.results(employee_ids)
+    output = "".join(collector.output)
+    stdout = private / "artifacts" / run_id / "stdout"
+    if stdout.is_file():  # errors printed before the first event are only in the stdout file
+        output += "\n" + stdout.read_text(encoding="utf-8", errors="replace")
+    errors = ansible_errors(output)
+    if runner.status == "canceled":
+        return finish("canceled", rc=rc, error="The run was stopped.", hosts=hosts)
+    if runner.status == "timeout":
+        return finish("failed", rc=rc, error=f"The run took longer than {timeout} s.", hosts=hosts)
+    if not hosts:
+        raise _no_host_error(errors, collector.no_hosts_matched, limit, finish, rc)
+    error = None
+    if rc not in (0, 2, 4, 6) and errors:  # 2: failed hosts, 4: unreachable hosts, 6: both
+        error = errors[0]
+    ok = rc == 0 and error is None and all(h.succeeded for h in hosts)
+    return finish("succeeded" if ok else "failed", rc=rc, error=error, hosts=hosts)
+
+
+def _no_host_error(errors, no_match, limit, finish, rc) -> ProvisionError:
+    text = " ".join(errors)
+    if re.search(r"vault|decrypt", text, re.I):
+        message = "The vault could not be decrypted: the vault password is wrong."
+        if "attempting to decrypt but no vault secrets" in text.lower():
+            message = "The vault could not be decrypted: no vault password was given."
+        return VaultPasswordError(
+            message,
+            hint=f"Check --vault-password-file or {VAULT_PASSWORD_ENV}.",
+            run=finish("error", rc=rc, error=message),
+        )
+    if re.search(r"no hosts to target|no hosts matched|could not match supplied host", text, re.I):
+        message = f"No workstation matched {','.join(limit) or 'the playbook hosts'}."
+        return ProvisionError(
+            message,
+            hint="Check the targets: employee IDs, hostnames or inventory groups.",
+            run=finish("error", rc=rc, error=message),
+        )
+    inventory_error = next((e for e in errors if re.search(r"parse|inventory", e, re.I)), None)
+    if inventory_error:
+        message = f"Ansible could not read the inventory: {inventory_error}"
+        return InventoryParseError(
+            message,
+            hint="Fix the inventory file; 'remoteops check' shows its problems.",
+            run=finish("error", rc=rc, error=message),
+        )
+    if errors:
+        message = f"Ansible stopped before reaching any workstation: {errors[0]}"
+    elif no_match or limit:
+        message = f"No workstation matched {','.join(limit) or 'the playbook hosts'}."
+    else:
+        message = "No workstation was processed."
+    return ProvisionError(
+        message,
+        hint="Check the targets and the inventory.",
+        run=finish("error", rc=rc, error=message),
+    )

@@ -1,0 +1,234 @@
+"""Provisioning runs in the state store: who ran what, when, against whom, and the result.
+
+:data:`PROVISION_SCHEMA` is the migration the state store registers; the functions take an
+open ``sqlite3.Connection`` (inside ``store.transaction()`` for writes). No secret is ever
+stored: only counts, task names, plain-word failure messages and report-only facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from remoteops.errors import NotFoundError, UsageError
+from remoteops.provision.results import HostResult, ProvisionRun
+from remoteops.state import PROVISION_SCHEMA as PROVISION_SCHEMA  # created by migration 4
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of ``remoteops provision history``."""
+
+    run_id: str
+    started_at: dt.datetime
+    actor: str
+    mode: str
+    targets: tuple[str, ...]
+    status: str
+    hosts: int
+    succeeded: int
+    failed: int
+    unreachable: int
+    seconds: float
+
+    def as_row(self) -> dict[str, object]:
+        return {
+            "run": self.run_id,
+            "started": self.started_at.isoformat(timespec="seconds"),
+            "actor": self.actor,
+            "mode": self.mode,
+            "targets": " ".join(self.targets) or "(all)",
+            "status": self.status,
+            "hosts": self.hosts,
+            "succeeded": self.succeeded,
+            "failed": self.failed,
+            "unreachable": self.unreachable,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def record_run(conn: sqlite3.Connection, run: ProvisionRun) -> None:
+    """Store a run and its per-host results (call inside ``store.transaction()``)."""
+    conn.execute(
+        "INSERT INTO provision_runs (id, started_at, finished_at, actor, playbook, mode, "
+        "targets, host_limit, tags, skip_tags, status, return_code, error, artifacts) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            run.run_id,
+            run.started_at.isoformat(),
+            run.finished_at.isoformat(),
+            run.actor,
+            run.playbook,
+            run.mode,
+            json.dumps(list(run.targets)),
+            run.limit,
+            json.dumps(list(run.tags)),
+            json.dumps(list(run.skip_tags)),
+            run.status,
+            run.return_code,
+            run.error,
+            run.artifacts,
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO provision_hosts (run_id, host, employee_id, status, ok, changed, failed, "
+        "unreachable, skipped, rescued, ignored, failed_task, message, report) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                run.run_id,
+                h.host,
+                h.employee_id,
+                h.status,
+                h.ok,
+                h.changed,
+                h.failed,
+                h.unreachable,
+                h.skipped,
+                h.rescued,
+                h.ignored,
+                h.failed_task,
+                h.message,
+                json.dumps(h.report, sort_keys=True, default=str),
+            )
+            for h in run.hosts
+        ],
+    )
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def list_runs(
+    conn: sqlite3.Connection, *, limit: int = 20, employee_id: str | None = None
+) -> list[RunSummary]:
+    """The newest runs first (only those touching ``employee_id``, if given)."""
+    where, params = "", []
+    if employee_id:
+        where = "WHERE r.id IN (SELECT run_id FROM provision_hosts WHERE employee_id = ?)"
+        params.append(employee_id)
+    rows = conn.execute(
+        "SELECT r.id, r.started_at, r.finished_at, r.actor, r.mode, r.targets, r.status, "
+        "COUNT(h.host) AS hosts, "
+        "COALESCE(SUM(h.status IN ('ok', 'changed')), 0) AS succeeded, "
+        "COALESCE(SUM(h.status = 'failed'), 0) AS failed, "
+        "COALESCE(SUM(h.status = 'unreachable'), 0) AS unreachable "
+        f"FROM provision_runs r LEFT JOIN provision_hosts h ON h.run_id = r.id {where} "
+        "GROUP BY r.id ORDER BY r.started_at DESC, r.id DESC LIMIT ?",
+        (*params, int(limit)),
+    ).fetchall()
+    return [
+        RunSummary(
+            run_id=r[0],
+            started_at=_time(r[1]),
+            actor=r[3],
+            mode=r[4],
+            targets=tuple(json.loads(r[5])),
+            status=r[6],
+            hosts=r[7],
+            succeeded=r[8],
+            failed=r[9],
+            unreachable=r[10],
+            seconds=(_time(r[2]) - _time(r[1])).total_seconds(),
+        )
+        for r in rows
+    ]
+
+
+def get_run(conn: sqlite3.Connection, run_id: str) -> ProvisionRun:
+    """A recorded run by its id, or by the unique start of its id (``20261123T12``)."""
+    rows = conn.execute(
+        "SELECT id, started_at, finished_at, actor, playbook, mode, targets, host_limit, tags, "
+        "skip_tags, status, return_code, error, artifacts FROM provision_runs "
+        "WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id",
+        (run_id, run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"),
+    ).fetchall()
+    exact = [r for r in rows if r[0] == run_id]
+    rows = exact or rows
+    if not rows:
+        raise NotFoundError(
+            f"No provisioning run {run_id!r}.", hint="List them with 'remoteops provision history'."
+        )
+    if len(rows) > 1:
+        raise UsageError(
+            f"{run_id!r} matches {len(rows)} runs ({', '.join(r[0] for r in rows[:3])}, ...).",
+            hint="Give more of the run id.",
+        )
+    r = rows[0]
+    hosts = conn.execute(
+        "SELECT host, status, ok, changed, failed, unreachable, skipped, rescued, ignored, "
+        "employee_id, failed_task, message, report FROM provision_hosts WHERE run_id = ? "
+        "ORDER BY host",
+        (r[0],),
+    ).fetchall()
+    return ProvisionRun(
+        run_id=r[0],
+        started_at=_time(r[1]),
+        finished_at=_time(r[2]),
+        actor=r[3],
+        playbook=r[4],
+        mode=r[5],
+        targets=tuple(json.loads(r[6])),
+        limit=r[7],
+        tags=tuple(json.loads(r[8])),
+        skip_tags=tuple(json.loads(r[9])),
+        status=r[10],
+        return_code=r[11],
+        error=r[12],
+        artifacts=r[13],
+        hosts=tuple(
+            HostResult(
+                host=h[0],
+                status=h[1],
+                ok=h[2],
+                changed=h[3],
+                failed=h[4],
+                unreachable=h[5],
+                skipped=h[6],
+                rescued=h[7],
+                ignored=h[8],
+                employee_id=h[9],
+                failed_task=h[10],
+                message=h[11],
+                report=json.loads(h[12]),
+            )
+            for h in hosts
+        ),
+    )
+
+
+def last_run(conn: sqlite3.Connection, playbook: str | None = None) -> ProvisionRun | None:
+    """The most recent run (of ``playbook``, if given), or None."""
+    sql = "SELECT id FROM provision_runs"
+    params: tuple = ()
+    if playbook:
+        sql += " WHERE playbook = ?"
+        params = (playbook,)
+    row = conn.execute(sql + " ORDER BY started_at DESC, id DESC LIMIT 1", params).fetchone()
+    return get_run(conn, row[0]) if row else None
+
+
+def retry_targets(conn: sqlite3.Connection, playbook: str | None = None) -> list[str]:
+    """The hosts that failed or were unreachable in the last run (``--retry-failed``).
+
+    Raises :class:`~remoteops.errors.UsageError` when there is nothing to retry.
+    """
+    run = last_run(conn, playbook)
+    if run is None:
+        raise UsageError(
+            "There is no earlier provisioning run to retry.", hint="Run 'remoteops provision'."
+        )
+    if not run.hosts:
+        raise UsageError(
+            f"The last run {run.run_id} reached no workstation ({run.error or 'no hosts'}).",
+            hint="Fix that, then run 'remoteops provision' with targets.",
+        )
+    failed = list(run.failed_hosts)
+    if not failed:
+        raise UsageError(
+            f"Nothing to retry: every workstation in run {run.run_id} succeeded.",
+        )
+    return failed

@@ -1,0 +1,123 @@
+"""What ``remoteops provision`` does, as one library function: pick the inventories and the
+targets, run the baseline through the driver, record the run (and its audit entry) in the
+state store - also a run that failed before any host was reached."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from remoteops.models import Company
+from remoteops.provision.driver import ProvisionError, read_inventory, run_playbook
+from remoteops.provision.history import get_run, list_runs, record_run, retry_targets
+from remoteops.provision.results import ProgressUpdate, ProvisionRun
+from remoteops.provision.support import company_support_vars
+from remoteops.state import StateStore
+
+PLAYBOOKS = Path(__file__).resolve().parent.parent.parent / "playbooks"
+VAULT_PASSWORD_FILE = ".vault-password"
+
+
+@dataclass(frozen=True)
+class ProvisionRequest:
+    """The options of ``remoteops provision``."""
+
+    targets: tuple[str, ...] = ()
+    check: bool = False
+    diff: bool = False
+    tags: tuple[str, ...] = ()
+    forks: int = 5
+    retry_failed: bool = False
+    vault_password_file: Path | None = None
+    host_key_checking: bool = True
+    playbook: str = "workstation.yml"
+
+
+def inventories_for(inventory_dir: Path, lab_dir: Path | None) -> list[Path]:
+    """The company's ``hosts.yml`` (its ``group_vars/`` come along), plus the lab's inventory
+    while a lab is up."""
+    from remoteops.lab import inventory_path
+
+    found = [Path(inventory_dir) / "hosts.yml"]
+    if lab_dir is not None and inventory_path(lab_dir).is_file():
+        found.append(inventory_path(lab_dir))
+    return found
+
+
+def provision(
+    company: Company,
+    store: StateStore,
+    inventory_dir: Path,
+    request: ProvisionRequest,
+    *,
+    lab_dir: Path | None = None,
+    progress: Callable[[ProgressUpdate], None] | None = None,
+) -> ProvisionRun:
+    """Run the playbook on the targets and record the run. Lab workstations get the
+    configuration without the tasks that act on the running kernel or network (tag ``live``)."""
+    inventories = inventories_for(inventory_dir, lab_dir)
+    targets: Sequence[str] = request.targets
+    if request.retry_failed:
+        with store.reading() as conn:
+            targets = retry_targets(conn, request.playbook)
+    lab_hosts: set[str] = set()
+    if len(inventories) > 1:
+        lab_hosts = set(read_inventory(inventories[1:])[0])
+    from remoteops.provision.driver import resolve_targets
+
+    hosts = resolve_targets(targets, inventories) if targets else []
+    only_lab = bool(hosts) and set(hosts) <= lab_hosts
+    vault = request.vault_password_file
+    if vault is None and (Path(inventory_dir) / VAULT_PASSWORD_FILE).is_file():
+        vault = Path(inventory_dir) / VAULT_PASSWORD_FILE
+    work_dir = store.path.parent / "provision-runs"
+    try:
+        run = run_playbook(
+            PLAYBOOKS / request.playbook,
+            inventories,
+            work_dir=work_dir,
+            targets=list(targets),
+            check=request.check,
+            diff=request.diff,
+            tags=request.tags,
+            skip_tags=("live",) if only_lab else (),
+            forks=request.forks,
+            extra_vars=company_support_vars(company),
+            vault_password_file=vault,
+            host_key_checking=request.host_key_checking,
+            progress=progress,
+        )
+    except ProvisionError as exc:
+        if exc.run is not None:
+            _record(store, exc.run)
+        raise
+    _record(store, run)
+    return run
+
+
+def _record(store: StateStore, run: ProvisionRun) -> None:
+    with store.transaction() as conn:
+        record_run(conn, run)
+        store.audit(
+            conn,
+            "provision.run",
+            subject=run.run_id,
+            details={
+                "playbook": run.playbook,
+                "mode": run.mode,
+                "targets": list(run.targets),
+                "status": run.status,
+                "failed_hosts": list(run.failed_hosts),
+            },
+        )
+
+
+def history(store: StateStore, *, limit: int = 20, employee_id: str | None = None):
+    with store.reading() as conn:
+        return list_runs(conn, limit=limit, employee_id=employee_id)
+
+
+def show(store: StateStore, run_id: str) -> ProvisionRun:
+    with store.reading() as conn:
+        return get_run(conn, run_id)

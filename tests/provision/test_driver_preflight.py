@@ -1,0 +1,98 @@
+"""What the driver refuses before starting Ansible: unknown targets, unreadable inventories,
+a missing vault password. These need no lab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from provision_helpers import PLAYBOOK
+
+from remoteops.errors import UsageError
+from remoteops.provision import (
+    InventoryParseError,
+    VaultPasswordError,
+    ansible_playbook_path,
+    employees_of,
+    resolve_targets,
+    run_playbook,
+    vaulted_files,
+)
+from remoteops.provision.driver import _child_environment
+
+
+def test_targets_resolve_employee_ids_hostnames_and_groups(company):
+    inventory = [company / "hosts.yml"]
+    hosts = employees_of(inventory)
+    host, employee = sorted(hosts.items())[0]
+    group = "workstations"
+    assert resolve_targets([employee.lower(), host, group], inventory) == [host, host, group]
+
+
+def test_an_unknown_target_is_a_usage_error(company):
+    with pytest.raises(UsageError, match="'E9999'"):
+        resolve_targets(["E9999"], [company / "hosts.yml"])
+
+
+def test_a_broken_yaml_inventory_names_file_and_line(tmp_path, company):
+    broken = tmp_path / "hosts.yml"
+    broken.write_text("all:\n  children:\n    lab: [\n")
+    with pytest.raises(InventoryParseError, match=r"hosts.yml:\d+ is not valid YAML"):
+        run_playbook(
+            PLAYBOOK,
+            [company / "hosts.yml", broken],
+            work_dir=tmp_path / "runs",
+            vault_password_file=company / ".vault-password",
+        )
+
+
+def test_a_yaml_file_that_is_no_inventory_is_refused(tmp_path, company):
+    odd = tmp_path / "hosts.yml"
+    odd.write_text("- just\n- a list\n")
+    with pytest.raises(InventoryParseError, match="not an Ansible YAML inventory"):
+        run_playbook(PLAYBOOK, [odd], work_dir=tmp_path / "runs")
+
+
+def test_a_missing_inventory_file_is_named(tmp_path):
+    with pytest.raises(InventoryParseError, match="does-not-exist.yml does not exist"):
+        run_playbook(PLAYBOOK, [tmp_path / "does-not-exist.yml"], work_dir=tmp_path / "runs")
+
+
+def test_the_sample_vault_is_found(company):
+    found = vaulted_files([company / "hosts.yml"], PLAYBOOK)
+    assert [p.name for p in found] == ["vault.yml"]
+
+
+def test_missing_vault_password_is_a_clear_error(tmp_path, company, monkeypatch):
+    monkeypatch.delenv("REMOTEOPS_VAULT_PASSWORD", raising=False)
+    with pytest.raises(VaultPasswordError, match="no vault password was given") as caught:
+        run_playbook(PLAYBOOK, [company / "hosts.yml"], work_dir=tmp_path / "runs")
+    assert "REMOTEOPS_VAULT_PASSWORD" in caught.value.hint
+    run = caught.value.run
+    assert run is not None and run.status == "error" and not run.succeeded and not run.hosts
+
+
+def test_a_missing_vault_password_file_is_named(tmp_path, company):
+    with pytest.raises(VaultPasswordError, match="nope.txt does not exist"):
+        run_playbook(
+            PLAYBOOK,
+            [company / "hosts.yml"],
+            work_dir=tmp_path / "runs",
+            vault_password_file=tmp_path / "nope.txt",
+        )
+
+
+def test_the_driver_uses_the_ansible_playbook_of_its_own_python():
+    import sys
+
+    assert ansible_playbook_path() == Path(sys.executable).parent / "ansible-playbook"
+
+
+def test_secret_looking_variables_are_blanked_for_the_child(monkeypatch):
+    monkeypatch.setenv("REMOTEOPS_VAULT_PASSWORD", "hunter2")
+    monkeypatch.setenv("SOME_API_TOKEN", "abc")
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", "/etc/x")
+    env = _child_environment()
+    assert env["REMOTEOPS_VAULT_PASSWORD"] == "" and env["SOME_API_TOKEN"] == ""
+    assert "ANSIBLE_VAULT_PASSWORD_FILE" not in env
+    assert "hunter2" not in env.values()

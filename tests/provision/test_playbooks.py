@@ -1,0 +1,141 @@
+"""The playbooks read as checklists: named tasks, sourced controls, typed variables, and a
+lab image that already holds every package the baseline installs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from provision_helpers import REPO
+
+from remoteops.lab.image import BASELINE_PACKAGES, LAB_PACKAGES
+
+ROLES = REPO / "playbooks" / "roles"
+ROLE_NAMES = sorted(p.name for p in ROLES.iterdir() if p.is_dir())
+
+
+def load(path: Path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def tasks_of(role: str) -> list[tuple[Path, dict]]:
+    found = []
+    for path in sorted((ROLES / role).glob("*/main.yml")) + sorted(
+        (ROLES / role / "tasks").glob("*.yml")
+    ):
+        if path.parent.name in ("tasks", "handlers"):
+            found += [(path, t) for t in load(path) or []]
+    return found
+
+
+def test_the_roles_are_the_ones_the_playbook_applies():
+    play = load(REPO / "playbooks" / "workstation.yml")[0]
+    assert [r["role"] for r in play["roles"]] == [
+        "wks_base",
+        "wks_hardening",
+        "wks_vpn",
+        "wks_apps",
+        "wks_report",
+    ]
+    assert set(ROLE_NAMES) >= {r["role"] for r in play["roles"]}
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_every_task_has_a_plain_name(role):
+    for path, task in tasks_of(role):
+        name = task.get("name", "")
+        assert name and name[0].isupper() and "{{" not in name, (path, task)
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_every_control_file_names_its_source(role):
+    for path in (ROLES / role / "tasks").glob("*.yml"):
+        if path.name in ("main.yml", "summary.yml"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert re.search(r"^# Source: .*(BSI|CIS)", text, re.M), path
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_every_default_is_prefixed_and_typed(role):
+    defaults = load(ROLES / role / "defaults" / "main.yml") or {}
+    specs = load(ROLES / role / "meta" / "argument_specs.yml")["argument_specs"]["main"]
+    options = specs.get("options") or {}
+    for name in defaults:
+        assert name.startswith(f"{role}_"), name
+        assert name in options, f"{name} is not typed in meta/argument_specs.yml"
+        assert options[name].get("type") and options[name].get("description"), name
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_templates_mirror_the_path_they_install_to(role):
+    for path, task in tasks_of(role):
+        template = task.get("ansible.builtin.template")
+        if not template:
+            continue
+        src, dest = template["src"], template["dest"]
+        if "{{" in dest:
+            assert src.startswith("etc/"), (path, src)
+            continue
+        assert "/" + src.removesuffix(".j2") == dest, (path, src, dest)
+        assert (ROLES / role / "templates" / src).is_file()
+
+
+def test_the_lab_image_holds_every_package_the_baseline_installs():
+    image = set(BASELINE_PACKAGES) | set(LAB_PACKAGES)
+    wanted = set()
+    for role in ROLE_NAMES:
+        for name, value in (load(ROLES / role / "defaults" / "main.yml") or {}).items():
+            if name.endswith("_packages") and isinstance(value, list):
+                wanted |= set(value)
+    assert wanted and wanted <= image, sorted(wanted - image)
+
+
+def test_live_tasks_are_tagged_and_guarded():
+    """Whatever acts on the running kernel or network is tagged live and switched off on lab
+    workstations, so a lab run never touches this machine."""
+    live_modules = ("community.general.modprobe", "ansible.builtin.hostname")
+    for role in ROLE_NAMES:
+        for path, task in tasks_of(role):
+            is_live = any(m in task for m in live_modules) or (
+                "state" in (task.get("ansible.builtin.systemd_service") or {})
+            )
+            command = str(task.get("ansible.builtin.command", ""))
+            is_live = is_live or any(c in command for c in ("sysctl", "augenrules", "update-grub"))
+            if is_live:
+                assert "live" in task.get("tags", []), (path, task["name"])
+                assert "apply_live" in str(task.get("when")), (path, task["name"])
+
+
+def test_secrets_only_pass_through_no_log_tasks():
+    wireguard = load(ROLES / "wks_vpn" / "tasks" / "wireguard.yml")
+    conf = next(t for t in wireguard if "ansible.builtin.template" in t)
+    assert conf["no_log"] is True and conf["ansible.builtin.template"]["mode"] == "0600"
+    accounts = load(ROLES / "wks_hardening" / "tasks" / "accounts.yml")
+    keys = next(t for t in accounts if "ansible.posix.authorized_key" in t)
+    assert keys["no_log"] is True
+
+
+def test_the_sample_vault_is_encrypted_and_its_password_marked_throwaway():
+    vault = REPO / "inventory" / "group_vars" / "workstations" / "vault.yml"
+    assert vault.read_text().startswith("$ANSIBLE_VAULT;1.1;AES256")
+    assert (REPO / "inventory" / ".vault-password").read_text().startswith("THROWAWAY-TEST")
+
+
+@pytest.mark.slow
+def test_ansible_lint_production_profile_passes():
+    lint = Path(sys.executable).parent / "ansible-lint"
+    if not lint.exists():
+        pytest.skip("ansible-lint is not installed in this environment")
+    proc = subprocess.run(
+        [str(lint), "--profile", "production", "--offline", "--nocolor", "playbooks/"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

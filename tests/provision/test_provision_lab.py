@@ -1,0 +1,361 @@
+"""Real runs of playbooks/workstation.yml against lab workstations, through the driver.
+
+Needs root (CI runs as root). The tests of this module share one pair of lab workstations
+and run in order: apply, apply again, one host unreachable, retry. Every run's output,
+artifacts and the state store are searched for the vaulted secrets at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from provision_helpers import PLAYBOOK, needs_root
+
+from remoteops.inventory import load_company
+from remoteops.provision import (
+    PROVISION_SCHEMA,
+    InventoryParseError,
+    VaultPasswordError,
+    company_support_vars,
+    get_run,
+    record_run,
+    retry_targets,
+    run_playbook,
+)
+from remoteops.state import MIGRATIONS, Migration, StateStore
+
+pytestmark = [pytest.mark.root, pytest.mark.slow, needs_root]
+
+#: Everything the tests saw on stdout/stderr, searched for secrets at the end.
+OUTPUT: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def store(work):
+    migrations = MIGRATIONS
+    if not any(PROVISION_SCHEMA.strip() in m.sql for m in MIGRATIONS):
+        migrations += (Migration(MIGRATIONS[-1].version + 1, "provisioning", PROVISION_SCHEMA),)
+    with StateStore(work / "state" / "state.db", migrations=migrations) as store:
+        yield store
+
+
+def provision(company: Path, lab_inventory: Path, work: Path, **options):
+    """Run the baseline like ``remoteops provision`` will: company + lab inventory."""
+    options.setdefault("targets", ["lab"])
+    return run_playbook(
+        PLAYBOOK,
+        [company / "hosts.yml", lab_inventory],
+        work_dir=work / "artifacts",
+        skip_tags=["live"],
+        vault_password_file=options.pop("vault_password_file", company / ".vault-password"),
+        extra_vars=company_support_vars(load_company(company)),
+        **options,
+    )
+
+
+def ssh(folder: Path, port: int, command: str) -> str:
+    proc = subprocess.run(
+        [
+            "ssh",
+            "-i",
+            str(folder / "id_ed25519"),
+            "-p",
+            str(port),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            f"UserKnownHostsFile={folder / 'known_hosts'}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "itadmin@127.0.0.1",
+            command,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def first_apply(lab_pair, company, work, store):
+    workstations, inventory = lab_pair
+    updates = []
+    run = provision(company, inventory, work, progress=updates.append)
+    with store.transaction() as conn:
+        record_run(conn, run)
+    return run, updates
+
+
+def test_apply_succeeds_on_both_workstations_with_live_progress(first_apply, lab_pair, capfd):
+    run, updates = first_apply
+    assert run.succeeded and run.exit_code == 0, run.summary()
+    assert [h.host for h in run.hosts] == ["lab-01", "lab-02"]
+    assert [h.employee_id for h in run.hosts] == ["LAB01", "LAB02"]
+    assert all(h.status == "changed" and h.changed > 0 and h.failed == 0 for h in run.hosts)
+    for host in ("lab-01", "lab-02"):
+        states = [u.state for u in updates if u.host == host]
+        assert "running" in states and states[-1] == "finished"
+        tasks = {u.task for u in updates if u.host == host}
+        assert "Write the firewall rules (inbound default deny; VPN and support only)" in tasks
+    report = run.host("lab-01").report
+    assert report["secure_boot"] in ("on", "off", "not UEFI", "unknown")
+    assert report["reboot_required"] in (True, False)
+    OUTPUT.append(capfd.readouterr().out)
+
+
+def test_apply_wrote_the_baseline_to_the_workstations(first_apply, lab_pair, company):
+    workstations, inventory = lab_pair
+    folder = inventory.parent
+    support = load_company(company).details.it_support
+    for w in workstations:
+        etc = w.root / "etc"
+        agent = w.employee_id.lower()
+        auto = (etc / "apt/apt.conf.d/20auto-upgrades").read_text()
+        assert 'APT::Periodic::Unattended-Upgrade "1";' in auto
+        assert 'APT::Periodic::Update-Package-Lists "1";' in auto
+        origins = (etc / "apt/apt.conf.d/52remoteops-unattended-upgrades").read_text()
+        assert "label=Debian-Security" in origins
+        # screen lock, locked system-wide, and compiled into the dconf database
+        lock = (etc / "dconf/db/local.d/00-remoteops-screen-lock").read_text()
+        assert "idle-delay=uint32 900" in lock and "lock-enabled=true" in lock
+        locks = (etc / "dconf/db/local.d/locks/00-remoteops-screen-lock").read_text()
+        assert "/org/gnome/desktop/screensaver/lock-enabled" in locks
+        assert "automount=false" in (etc / "dconf/db/local.d/00-remoteops-media").read_text()
+        assert (etc / "dconf/db/local").is_file()
+        # firewall: inbound default deny, SSH only through the VPN, loaded at boot
+        rules = (etc / "nftables.conf").read_text()
+        assert "hook input priority filter; policy drop;" in rules
+        assert 'iifname "wg0" tcp dport { 22 } accept' in rules
+        assert (etc / "systemd/system/sysinit.target.wants/nftables.service").is_symlink()
+        # USB mass storage blocked
+        usb = (etc / "modprobe.d/remoteops-usb-storage.conf").read_text()
+        assert "install usb_storage /bin/false" in usb
+        # VPN: root-only key file, enabled at boot
+        wg = etc / "wireguard/wg0.conf"
+        info = wg.stat()
+        assert stat.S_IMODE(info.st_mode) == 0o600 and (info.st_uid, info.st_gid) == (0, 0)
+        assert stat.S_IMODE((etc / "wireguard").stat().st_mode) == 0o700
+        assert "Endpoint = vpn.hks-berlin.example:51820" in wg.read_text()
+        assert "PrivateKey = " in wg.read_text()
+        assert (etc / "systemd/system/multi-user.target.wants/wg-quick@wg0.service").is_symlink()
+        # accounts: the agent exists without sudo, root is locked
+        group = {line.split(":")[0]: line.split(":")[3] for line in (etc / "group").open()}
+        assert agent in group["audio"].strip().split(",")
+        assert agent not in group["sudo"].strip().split(",")
+        shadow = {line.split(":")[0]: line.split(":")[1] for line in (etc / "shadow").open()}
+        assert shadow["root"].startswith("!")
+        # support contact from company.yml in /etc/motd
+        motd = (etc / "motd").read_text()
+        assert support.phone in motd and support.name in motd
+        rules = (etc / "audit/rules.d/50-remoteops.rules").read_text()
+        assert "-w /etc/sudoers -p wa -k scope" in rules and "time-change" in rules
+        assert (
+            "Storage=persistent" in (etc / "systemd/journald.conf.d/50-remoteops.conf").read_text()
+        )
+        assert (
+            "kernel.kptr_restrict = 2" in (etc / "sysctl.d/60-remoteops-hardening.conf").read_text()
+        )
+
+        # what the running system says: sshd's effective settings and the agent's groups
+        effective = ssh(folder, w.port, "sudo /usr/sbin/sshd -T").lower().splitlines()
+        for setting in (
+            "permitrootlogin no",
+            "passwordauthentication no",
+            "kbdinteractiveauthentication no",
+            "allowusers itadmin",
+        ):
+            assert setting in effective, setting
+        groups = ssh(folder, w.port, f"id -nG {agent}").split()
+        assert "sudo" not in groups and "audio" in groups
+        assert "is not allowed to run sudo" in ssh(folder, w.port, f"sudo -l -U {agent}")
+
+
+def test_second_apply_changes_nothing(first_apply, lab_pair, company, work, store, capfd):
+    workstations, inventory = lab_pair
+    run = provision(company, inventory, work)
+    with store.transaction() as conn:
+        record_run(conn, run)
+    assert run.succeeded, run.summary()
+    assert [(h.host, h.changed, h.status) for h in run.hosts] == [
+        ("lab-01", 0, "ok"),
+        ("lab-02", 0, "ok"),
+    ]
+    OUTPUT.append(capfd.readouterr().out)
+
+
+def test_diagnose_reports_and_changes_nothing(first_apply, lab_pair, company, work, capfd):
+    workstations, inventory = lab_pair
+    run = run_playbook(
+        PLAYBOOK.with_name("diagnose.yml"),
+        [company / "hosts.yml", inventory],
+        work_dir=work / "artifacts",
+        limit=["lab-01"],
+        skip_tags=["live"],
+        vault_password_file=company / ".vault-password",
+    )
+    assert run.succeeded, run.summary()
+    (host,) = run.hosts
+    assert host.changed == 0
+    assert host.report["vpn_server_name_resolves"] in (True, False)
+    assert host.report["disk_nearly_full"] in (True, False)
+    assert any(line.startswith("/ ") for line in host.report["disk_use"])
+    assert host.report["secure_boot"] == "not UEFI" or host.report["secure_boot"] in ("on", "off")
+    OUTPUT.append(capfd.readouterr().out)
+
+
+def test_repair_runs_its_offline_repairs_on_the_lab(first_apply, lab_pair, company, work):
+    workstations, inventory = lab_pair
+    run = run_playbook(
+        PLAYBOOK.with_name("repair.yml"),
+        [company / "hosts.yml", inventory],
+        work_dir=work / "artifacts",
+        limit=["lab-01"],
+        skip_tags=["live"],
+        tags=["disk", "packages", "desktop"],
+        vault_password_file=company / ".vault-password",
+    )
+    assert run.succeeded, run.summary()
+    assert run.host("lab-01").ok > 0
+
+
+def test_an_unreachable_host_fails_the_run_and_is_retried_alone(
+    first_apply, lab_pair, company, work, store, capfd
+):
+    workstations, inventory = lab_pair
+    second = workstations[1]
+    from remoteops.lab.workstations import _processes_rooted_in
+
+    for pid in _processes_rooted_in(second.root):  # switch lab-02 "off"
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+
+    run = provision(company, inventory, work, tags=["base"])
+    with store.transaction() as conn:
+        record_run(conn, run)
+    assert not run.succeeded and run.exit_code == 1
+    assert run.host("lab-01").status == "ok"
+    down = run.host("lab-02")
+    assert down.status == "unreachable"
+    assert down.message == "Unreachable: nothing answers on its SSH port (is sshd running?)."
+    assert down.failed_task == "Gathering Facts"
+    with store.transaction() as conn:
+        recorded = get_run(conn, run.run_id)
+        retry = retry_targets(conn)
+    assert recorded.host("lab-02").message == down.message
+    assert retry == ["lab-02"]
+
+    again = provision(company, inventory, work, targets=(), limit=retry, tags=["base"])
+    assert [h.host for h in again.hosts] == ["lab-02"]
+    assert again.exit_code == 1
+    OUTPUT.append(capfd.readouterr().out)
+
+
+def _snapshot(root: Path) -> dict[str, tuple]:
+    """Every file of a workstation with its metadata and content hash (Ansible's own
+    temporary folder in the admin's home excluded)."""
+    seen = {}
+    for folder, dirs, files in os.walk(root):
+        rel = os.path.relpath(folder, root)
+        if rel.split(os.sep)[0] in ("proc", "sys", "dev", "run", "tmp"):
+            dirs[:] = []
+            continue
+        dirs[:] = [d for d in dirs if os.path.join(rel, d) != "home/itadmin/.ansible"]
+        for name in dirs + files:
+            path = Path(folder) / name
+            info = path.lstat()
+            digest = ""
+            if stat.S_ISREG(info.st_mode):
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            seen[os.path.join(rel, name)] = (info.st_mode, info.st_uid, info.st_gid, digest)
+    return seen
+
+
+def test_check_on_a_fresh_workstation_changes_nothing(fresh_lab, company, work, capfd):
+    (workstation,), inventory = fresh_lab
+    before = _snapshot(workstation.root)
+    run = provision(company, inventory, work, check=True, diff=True)
+    assert run.mode == "check"
+    assert run.succeeded, run.summary()
+    assert run.host("lab-01").changed > 0  # it would change things...
+    after = _snapshot(workstation.root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert changed == []  # ...but changed nothing
+    out = capfd.readouterr().out
+    OUTPUT.append(out)
+
+
+def test_a_broken_inventory_is_an_error_not_an_empty_success(company, work, store, tmp_path):
+    broken = tmp_path / "hosts.ini"
+    broken.write_text("[lab\nlab-01 ansible_host=127.0.0.1 ansible_port=\n")
+    with pytest.raises(InventoryParseError, match="could not read the inventory") as caught:
+        run_playbook(
+            PLAYBOOK,
+            [broken],
+            work_dir=work / "artifacts",
+            vault_password_file=company / ".vault-password",
+        )
+    run = caught.value.run
+    assert run is not None and run.status == "error" and not run.hosts and run.exit_code == 1
+    with store.transaction() as conn:
+        record_run(conn, run)
+        assert get_run(conn, run.run_id).error == run.error
+
+
+def test_a_target_matching_no_host_is_an_error_and_old_runs_are_rotated(company, tmp_path):
+    from remoteops.provision import ProvisionError
+
+    runs = []
+    for _ in range(3):
+        with pytest.raises(ProvisionError, match="No workstation matched") as caught:
+            run_playbook(
+                PLAYBOOK,
+                [company / "hosts.yml"],
+                work_dir=tmp_path / "runs",
+                limit=["nobody-*"],
+                keep_runs=2,
+                vault_password_file=company / ".vault-password",
+            )
+        assert caught.value.run.status == "error"
+        runs.append(Path(caught.value.run.artifacts))
+    assert sorted(p for p in (tmp_path / "runs").iterdir()) == sorted(runs[1:])
+
+
+def test_a_wrong_vault_password_is_a_clear_error(company, work, monkeypatch, capfd):
+    monkeypatch.setenv("REMOTEOPS_VAULT_PASSWORD", "not-the-password-4711")
+    with pytest.raises(VaultPasswordError, match="vault password is wrong") as caught:
+        run_playbook(
+            PLAYBOOK, [company / "hosts.yml"], work_dir=work / "artifacts", targets=["workstations"]
+        )
+    assert caught.value.run.status == "error"
+    artifacts = caught.value.run.artifacts
+    for path in Path(artifacts).rglob("*"):
+        if path.is_file():
+            assert b"not-the-password-4711" not in path.read_bytes(), path
+    OUTPUT.append(capfd.readouterr().out)
+
+
+def test_no_secret_in_output_artifacts_or_state_store(work, store, secrets_to_hide, capfd):
+    """Runs above: their terminal output, every artifact file and the state database."""
+    OUTPUT.append(capfd.readouterr().out)
+    texts = {"terminal output": "\n".join(OUTPUT)}
+    files = [p for p in work.rglob("*") if p.is_file()]
+    assert any("job_events" in str(p) for p in files)  # the artifacts were kept
+    assert not any(p.name == "command" for p in files)  # the environment dump was not
+    for path in files:
+        texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+    for secret in secrets_to_hide:
+        for where, text in texts.items():
+            assert secret not in text, f"a secret appears in {where}"
