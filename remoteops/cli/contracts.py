@@ -71,8 +71,9 @@ def render_command(
     s = session(ctx)
     company = s.company()
     folder = _out_dir(ctx, out)
-    if as_json:
-        report = render(
+
+    def run(progress=None):
+        return render(
             company,
             s.store(),
             employees or [],
@@ -83,7 +84,11 @@ def render_command(
             split=split,
             templates_dir=templates,
             force=force,
+            progress=progress,
         )
+
+    if as_json:
+        report = run()
     else:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -96,22 +101,10 @@ def render_command(
             transient=True,
         ) as bar:
             task = bar.add_task("Rendering agreements", total=None)
-
-            def progress(p) -> None:
-                bar.update(task, total=p.total, completed=p.done, description=p.employee_id)
-
-            report = render(
-                company,
-                s.store(),
-                employees or [],
-                out_dir=folder,
-                everyone=everyone,
-                team=team,
-                lang=lang,
-                split=split,
-                templates_dir=templates,
-                force=force,
-                progress=progress,
+            report = run(
+                lambda p: bar.update(
+                    task, total=p.total, completed=p.done, description=p.employee_id
+                )
             )
     failures = [
         {
