@@ -9,6 +9,11 @@ from remoteops.errors import UsageError
 from remoteops.models import EMPLOYEE_STATUSES, LANGUAGES, Company, Employee
 
 
+def in_team(employee: Employee, team: str) -> bool:
+    """``team`` names the employee's team case-insensitively, in full or as its start."""
+    return employee.team.casefold().startswith(team.casefold())
+
+
 def find_employees(
     company: Company,
     *,
@@ -25,7 +30,7 @@ def find_employees(
         raise UsageError(f"Unknown status {status!r}; use one of {', '.join(EMPLOYEE_STATUSES)}.")
     found = []
     for employee in company.employees:
-        if team and not employee.team.casefold().startswith(team.casefold()):
+        if team and not in_team(employee, team):
             continue
         if postcode_prefix and not employee.address.postcode.startswith(postcode_prefix):
             continue

@@ -19,6 +19,7 @@ from remoteops.contracts.manifest import (
     set_document_status,
 )
 from remoteops.contracts.render import RenderProgress, RenderReport, render_agreements
+from remoteops.employees import find_employees, in_team
 from remoteops.errors import UsageError
 from remoteops.models import Company
 from remoteops.state import StateStore
@@ -38,9 +39,7 @@ def chosen_employees(
     else:
         chosen = [e.employee_id for e in company.employees if e.scheduled_for_home_office]
     if team:
-        chosen = [
-            e for e in chosen if company.employee(e).team.casefold().startswith(team.casefold())
-        ]
+        chosen = [e for e in chosen if in_team(company.employee(e), team)]
         if not chosen:
             raise UsageError(f"No employee scheduled for home office in a team {team!r}.")
     return chosen
@@ -99,11 +98,7 @@ def status(
     age = parse_age(older_than) if older_than else None
     ids = None
     if team:
-        ids = [
-            e.employee_id
-            for e in company.employees
-            if e.team.casefold().startswith(team.casefold())
-        ]
+        ids = [e.employee_id for e in find_employees(company, team=team)]
     with store.reading() as conn:
         return document_status(
             conn,
