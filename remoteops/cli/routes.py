@@ -10,10 +10,10 @@ import typer
 
 from remoteops.cli.common import CsvOption, JsonOption, console, emit, output_format, session
 from remoteops.errors import UsageError
+from remoteops.routes import FAIL_REASONS
 
 app = typer.Typer(help="Delivery runs: plan the vans, print run sheets, track every stop.")
 
-FAIL_REASONS = ("not-home", "refused", "wrong-address", "damaged", "other")
 
 RUN_COLUMNS = {
     "day": "Day",

@@ -12,3 +12,6 @@
 
 None of these import PyVRP, WeasyPrint, matplotlib, folium or icalendar at import time.
 """
+
+#: Why a stop can fail (``routes fail --reason``); the state store checks the same list.
+FAIL_REASONS = ("not-home", "refused", "wrong-address", "damaged", "other")

@@ -31,11 +31,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from remoteops.errors import ConflictError, NotFoundError, RemoteOpsError, UsageError
+from remoteops.routes import FAIL_REASONS
 from remoteops.routes.planning import DeliveryPlan, DeliveryRun, LeftOver, PlannedStop
 from remoteops.routes.solver import SolveOptions
 from remoteops.routes.travel import TravelSettings
-
-FAIL_REASONS = ("not-home", "refused", "wrong-address", "damaged", "other")
 
 #: ``audit(conn, action, *, employee_id=None, subject=None, details=None)`` (``store.audit``).
 Audit = Callable[..., object]
