@@ -38,16 +38,17 @@ def private_dir(path: Path) -> Path:
     return missing[0] if missing else path
 
 
-def write_private(path: Path, data: bytes | str) -> Path:
+def write_private(path: Path, data: bytes | str, *, mode: int = 0o600) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename),
-    readable by the owner only. Returns ``path``."""
+    readable by the owner only (``mode`` for the rare file others must read, such as a
+    known_hosts file). Returns ``path``."""
     path = Path(path)
     private_dir(path.parent)
     if isinstance(data, str):
         data = data.encode("utf-8")
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

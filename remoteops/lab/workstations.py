@@ -34,6 +34,7 @@ from pathlib import Path
 
 import yaml
 
+from remoteops.files import write_private
 from remoteops.lab.image import (
     ADMIN_USER,
     LabError,
@@ -184,16 +185,6 @@ def _wait_for_sshd(port: int, pid: int, log: Path) -> None:
     )
 
 
-def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _passwd_ids(root: Path, user: str) -> tuple[int, int]:
     for line in (root / "etc/passwd").read_text().splitlines():
         parts = line.split(":")
@@ -216,7 +207,7 @@ def _read_state(directory: Path) -> list[dict]:
 
 
 def _write_state(directory: Path, records: list[dict]) -> None:
-    _write_private(
+    write_private(
         directory / STATE_FILE, json.dumps({"version": 1, "workstations": records}, indent=2)
     )
 
@@ -335,7 +326,7 @@ def _prepare_workstation(directory: Path, name: str, image: Path, public_key: st
     uid, gid = _passwd_ids(root, ADMIN_USER)
     ssh_dir = root / "home" / ADMIN_USER / ".ssh"
     ssh_dir.mkdir(mode=0o700, exist_ok=True)
-    _write_private(ssh_dir / "authorized_keys", public_key + "\n")
+    write_private(ssh_dir / "authorized_keys", public_key + "\n")
     for path in (ssh_dir, ssh_dir / "authorized_keys"):
         os.chown(path, uid, gid)
 
@@ -417,8 +408,8 @@ def lab_up(
                 raise LabError(f"No free loopback port found for {name}.")
             host_public = host_key.with_suffix(".pub").read_text().split()
             known_hosts.append(f"[{LOOPBACK}]:{record['port']} {host_public[0]} {host_public[1]}")
-        _write_private(directory / KNOWN_HOSTS_FILE, "\n".join(known_hosts) + "\n", 0o644)
-        _write_private(inventory_path(directory), _inventory(directory, records, public_key))
+        write_private(directory / KNOWN_HOSTS_FILE, "\n".join(known_hosts) + "\n", mode=0o644)
+        write_private(inventory_path(directory), _inventory(directory, records, public_key))
     except BaseException:
         _write_state(directory, records)
         lab_down(directory)
