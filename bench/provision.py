@@ -1,12 +1,14 @@
 """Benchmark of the provisioning driver (issue 3).
 
 1. Overhead: the same playbook (``playbooks/workstation.yml``, lab settings, skip-tags
-   ``live``) on N lab workstations, run alternately through the driver
-   (``remoteops.provision.run_playbook``: ansible-runner, event parsing, progress callback)
-   and by plain ``ansible-playbook`` with the same arguments and environment. Runs are
-   interleaved (driver, plain, driver, plain, ...) so the machine's load hits both alike;
-   the table shows the median of each and the ratio. The target is at most 5 % overhead.
-2. Scaling: seconds per host through the driver at several ``--forks``.
+   ``live``) on N lab workstations, run alternately by ``remoteops provision lab`` (the
+   CLI as IT staff start it: target resolution, the run's outline for the progress bar,
+   ansible-runner, event parsing, the live view, the state store) and by plain
+   ``ansible-playbook`` with the same arguments and environment. Runs are interleaved
+   (remoteops, plain, remoteops, plain, ...) so the machine's load hits both alike; the
+   table shows the median of each and the ratio. The target is at most 5 % overhead.
+2. Scaling: seconds per host through ``remoteops provision`` at several ``--forks`` (the
+   first is the median of part 1).
 
 The workstations get one untimed apply first, so every timed run is the steady state
 (nothing to change, every control checked). Needs root (the lab).
@@ -35,11 +37,12 @@ sys.path.insert(0, str(REPO))
 
 from remoteops.inventory import load_company  # noqa: E402
 from remoteops.lab import inventory_path, lab_down, lab_up  # noqa: E402
-from remoteops.provision import company_support_vars, run_playbook  # noqa: E402
+from remoteops.provision import company_support_vars  # noqa: E402
 from remoteops.provision.driver import _child_environment, ansible_playbook_path  # noqa: E402
 from remoteops.synthetic import write_company  # noqa: E402
 
 PLAYBOOK = REPO / "playbooks" / "workstation.yml"
+REMOTEOPS = Path(sys.executable).parent / "remoteops"
 SAMPLE = REPO / "inventory"
 
 
@@ -50,23 +53,17 @@ def make_company(root: Path) -> Path:
     return root
 
 
-def driver_run(company: Path, lab: Path, work: Path, forks: int, tags: list[str]) -> float:
+def remoteops_run(company: Path, lab: Path, forks: int, tags: list[str]) -> float:
+    """``remoteops provision lab`` in its own process, as IT staff run it."""
+    args = [str(REMOTEOPS), "-i", str(company), "provision", "lab", "--forks", str(forks)]
+    if tags:
+        args += ["--tags", ",".join(tags)]
+    env = os.environ | {"REMOTEOPS_LAB_DIR": str(lab)}
     started = time.perf_counter()
-    run = run_playbook(
-        PLAYBOOK,
-        [company / "hosts.yml", inventory_path(lab)],
-        work_dir=work,
-        limit=["lab"],
-        skip_tags=["live"],
-        tags=tags,
-        forks=forks,
-        vault_password_file=company / ".vault-password",
-        extra_vars=company_support_vars(load_company(company)),
-        progress=lambda update: None,
-    )
+    proc = subprocess.run(args, env=env, capture_output=True)
     seconds = time.perf_counter() - started
-    if not run.succeeded:
-        raise SystemExit(f"driver run failed: {run.summary()}")
+    if proc.returncode != 0:
+        raise SystemExit(f"remoteops provision failed: {proc.stdout.decode()[-800:]}")
     return seconds
 
 
@@ -99,6 +96,8 @@ def plain_run(company: Path, lab: Path, forks: int, tags: list[str]) -> float:
         | {
             "ANSIBLE_HOST_KEY_CHECKING": "True",
             "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+            "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "True",
+            "ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "False",
             "ANSIBLE_NOCOLOR": "True",
             "ANSIBLE_RETRY_FILES_ENABLED": "False",
         }
@@ -123,37 +122,36 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="remoteops-bench-", dir="/var/tmp"))
     lab = args.lab or scratch / "lab"
     company = make_company(scratch / "inventory")
-    work = scratch / "runs"
     try:
         t = time.perf_counter()
         lab_up(args.hosts, lab)
         print(f"lab up: {args.hosts} workstations in {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
-        driver_run(company, lab, work, max(args.forks), args.tags)  # untimed first apply
+        remoteops_run(company, lab, max(args.forks), args.tags)  # untimed first apply
         print(f"first apply (forks {max(args.forks)}): {time.perf_counter() - t:.1f} s")
 
         forks = args.forks[0]
-        driver_times, plain_times = [], []
+        ours, plain = [], []
         for _ in range(args.repeats):
-            driver_times.append(driver_run(company, lab, work, forks, args.tags))
-            plain_times.append(plain_run(company, lab, forks, args.tags))
-        d, p = statistics.median(driver_times), statistics.median(plain_times)
+            ours.append(remoteops_run(company, lab, forks, args.tags))
+            plain.append(plain_run(company, lab, forks, args.tags))
+        d, p = statistics.median(ours), statistics.median(plain)
         print()
         print(f"Overhead, {args.hosts} hosts, forks {forks}, {args.repeats} interleaved runs each")
-        rows = [("remoteops driver", d, driver_times), ("plain ansible-playbook", p, plain_times)]
+        rows = [("remoteops provision", d, ours), ("plain ansible-playbook", p, plain)]
         print(f"{'how':<28}{'median s':>10}   runs")
         for name, median, times in rows:
             print(f"{name:<28}{median:>10.1f}   {' '.join(f'{x:.1f}' for x in times)}")
         ratio = d / p
         verdict = "ok" if ratio <= 1.05 else "OVER the 5 % target"
         change = (ratio - 1) * 100
-        print(f"{'ratio driver / plain':<28}{ratio:>10.3f}   ({change:+.1f} %, {verdict})")
+        print(f"{'ratio remoteops / plain':<28}{ratio:>10.3f}   ({change:+.1f} %, {verdict})")
 
         print()
-        print(f"Scaling through the driver, {args.hosts} hosts")
+        print(f"Scaling through remoteops provision, {args.hosts} hosts")
         print(f"{'forks':>6}{'wall s':>10}{'s per host':>12}")
         for f in args.forks:
-            seconds = driver_run(company, lab, work, f, args.tags)
+            seconds = d if f == forks else remoteops_run(company, lab, f, args.tags)
             print(f"{f:>6}{seconds:>10.1f}{seconds / args.hosts:>12.2f}")
     finally:
         lab_down(lab)

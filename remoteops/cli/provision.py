@@ -35,6 +35,13 @@ HISTORY_COLUMNS = {
 }
 
 
+def host_columns(rows: list[dict]) -> dict[str, str]:
+    """The per-host table's columns; the failure columns only when something failed."""
+    if any(row["failed_task"] or row["message"] for row in rows):
+        return HOST_COLUMNS
+    return {k: v for k, v in HOST_COLUMNS.items() if k not in ("failed_task", "message")}
+
+
 class _RunByDefault(TyperGroup):
     """``remoteops provision TARGETS...`` runs the baseline; ``history`` and ``show`` are
     subcommands."""
@@ -137,36 +144,108 @@ def run_command(
             as_json=True,
         )
     else:
-        emit(rows, HOST_COLUMNS, title=f"Run {run.run_id} ({run.mode})")
+        emit(rows, host_columns(rows), title=f"Run {run.run_id} ({run.mode})")
         console().print(run.summary())
     if run.exit_code:
         raise typer.Exit(run.exit_code)
 
 
+class LiveView:
+    """What IT staff watch during a run: an overall progress bar over every targeted
+    workstation's tasks, then one line per workstation with its current task. Failed and
+    unreachable workstations come first; past ``max_lines`` the rest are counted."""
+
+    ICONS = {
+        "waiting": "[dim]·[/]",
+        "running": "[cyan]>[/]",
+        "failed": "[bold red]x[/]",
+        "unreachable": "[bold red]?[/]",
+        "finished": "[green]v[/]",
+    }
+    ORDER = {"failed": 0, "unreachable": 0, "running": 1, "waiting": 2, "finished": 3}
+
+    def __init__(self, max_lines: int = 12) -> None:
+        self.max_lines = max_lines
+        self.hosts: dict[str, object] = {}  # host -> its latest ProgressUpdate
+        self.trouble: dict[str, str] = {}  # host -> "failed"/"unreachable", and the task
+        self._spinner = None
+
+    def update(self, update) -> None:
+        if update.state in ("failed", "unreachable") and update.host not in self.trouble:
+            self.trouble[update.host] = f"{update.state}: {update.task}"
+        self.hosts[update.host] = update
+
+    def _phase(self, update) -> str:
+        if update.host in self.trouble:
+            return self.trouble[update.host].split(":")[0]
+        if update.state in ("waiting", "finished"):
+            return update.state
+        return "running"
+
+    def progress(self, updates=None) -> tuple[int, int | None]:
+        """Tasks done and tasks in all (``None`` while the run's outline is not known)."""
+        updates = list(self.hosts.values()) if updates is None else updates
+        totals = [u.tasks_total for u in updates]
+        if not totals or None in totals:
+            return sum(u.tasks_done for u in updates), None
+        done = 0
+        for update in updates:
+            finished = update.state == "finished" or update.host in self.trouble
+            done += update.tasks_total if finished else min(update.tasks_done, update.tasks_total)
+        return done, sum(totals)
+
+    def __rich__(self):
+        from rich.console import Group
+        from rich.progress_bar import ProgressBar
+        from rich.spinner import Spinner
+        from rich.table import Table
+
+        updates = list(self.hosts.values())  # a snapshot: the run updates it meanwhile
+        done, total = self.progress(updates)
+        finished = [self._phase(u) for u in updates].count("finished")
+        header = Table.grid(padding=(0, 1))
+        words = f"{finished} of {len(updates)} workstations done"
+        if not updates:
+            words = "Starting Ansible..."
+        elif total:
+            words += f", {done} of {total} tasks ({100 * done // total} %)"
+        else:
+            words += f", {done} tasks"
+        if self.trouble:
+            words += f", [bold red]{len(self.trouble)} with problems[/]"
+        if self._spinner is None:
+            self._spinner = Spinner("dots")
+        header.add_row(self._spinner, ProgressBar(total=total, completed=done, width=40), words)
+
+        lines = Table.grid(padding=(0, 2))
+        for column in range(4):
+            lines.add_column(no_wrap=True, overflow="ellipsis", max_width=None if column else 4)
+        ordered = sorted(updates, key=lambda u: (self.ORDER[self._phase(u)], u.host))
+        for update in ordered[: self.max_lines]:
+            phase = self._phase(update)
+            planned = update.tasks_total
+            count = f"{min(update.tasks_done, planned)}/{planned}" if planned else ""
+            if phase in ("failed", "unreachable"):
+                doing = f"[red]{self.trouble[update.host]}[/]"
+            elif phase == "running":
+                doing = f"{update.state}: {update.task}" if update.task else update.state
+            else:
+                doing = phase
+            lines.add_row(f"  {self.ICONS[phase]}", f"[bold]{update.host}[/]", count, doing)
+        if len(ordered) > self.max_lines:
+            lines.add_row("", f"... and {len(ordered) - self.max_lines} more workstations")
+        return Group(header, lines)
+
+
 def _run_live(company, s, request, lab_dir):
     from rich.live import Live
-    from rich.spinner import Spinner
-    from rich.table import Table
 
     from remoteops.provision.operations import provision
 
-    current: dict[str, tuple[str, str, int]] = {}
-
-    def view():
-        table = Table.grid(padding=(0, 2))
-        table.add_row(Spinner("dots"), f"{len(current)} workstation(s) reached")
-        for host, (task, state, done) in sorted(current.items()):
-            table.add_row("", f"[bold]{host}[/]", f"{done} tasks", f"{state}: {task}")
-        return table
-
-    with Live(view(), console=console(stderr=True), transient=True, refresh_per_second=4) as live:
-
-        def progress(update) -> None:
-            current[update.host] = (update.task, update.state, update.tasks_done)
-            live.update(view())
-
+    view = LiveView()
+    with Live(view, console=console(stderr=True), transient=True, refresh_per_second=4):
         return provision(
-            company, s.store(), s.inventory, request, lab_dir=lab_dir, progress=progress
+            company, s.store(), s.inventory, request, lab_dir=lab_dir, progress=view.update
         )
 
 
@@ -236,5 +315,7 @@ def show_command(
         return
     console().print(f"Run {run.run_id}: {run.summary()}")
     emit(
-        rows, HOST_COLUMNS, title=f"{run.mode} by {run.actor}, {run.started_at:%Y-%m-%d %H:%M} UTC"
+        rows,
+        host_columns(rows),
+        title=f"{run.mode} by {run.actor}, {run.started_at:%Y-%m-%d %H:%M} UTC",
     )

@@ -21,13 +21,16 @@ The known traps of ansible-runner and how this module avoids them:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import secrets
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +180,109 @@ def employees_of(inventories: Sequence[Path]) -> dict[str, str]:
     return {name: str(v["employee_id"]) for name, v in hosts.items() if v.get("employee_id")}
 
 
+# -- the run's outline (for the progress bar) --------------------------------------------------
+@dataclass(frozen=True)
+class RunOutline:
+    """Which hosts a run targets and how many tasks each will go through, as Ansible lists
+    them (``--list-hosts --list-tasks``, tags applied), facts gathering included."""
+
+    tasks: Mapping[str, int]  # host -> tasks
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return tuple(sorted(self.tasks))
+
+
+_PLAY = re.compile(r"^\s*play #\d+ ")
+_HOSTS = re.compile(r"^\s*hosts \(\d+\):\s*$")
+_TASKS = re.compile(r"^\s*tasks:\s*$")
+
+
+def _gathers_facts(playbook: Path) -> list[bool]:
+    """Per play of ``playbook``, whether it gathers facts (Ansible's default: yes)."""
+    try:
+        plays = yaml.safe_load(playbook.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return []
+    if not isinstance(plays, list):
+        return []
+    return [
+        str(play.get("gather_facts", True)).lower() not in ("false", "no", "0")
+        for play in plays
+        if isinstance(play, dict)
+    ]
+
+
+def parse_listing(text: str, gathers_facts: Sequence[bool] = ()) -> RunOutline:
+    """The outline from ``ansible-playbook --list-hosts --list-tasks`` output.
+
+    ``gathers_facts`` tells per play whether its facts gathering adds a task (not listed by
+    Ansible); plays beyond it are assumed to gather facts.
+    """
+    tasks: dict[str, int] = {}
+    plays: list[tuple[list[str], int]] = []
+    section = None
+    for line in text.splitlines():
+        if _PLAY.match(line):
+            plays.append(([], 0))
+            section = None
+        elif not plays:
+            continue
+        elif _HOSTS.match(line):
+            section = "hosts"
+        elif _TASKS.match(line):
+            section = "tasks"
+        elif not line.strip():
+            section = None
+        elif section == "hosts":
+            plays[-1][0].append(line.strip())
+        elif section == "tasks":
+            plays[-1] = (plays[-1][0], plays[-1][1] + 1)
+    for number, (hosts, count) in enumerate(plays):
+        gathers = gathers_facts[number] if number < len(gathers_facts) else True
+        for host in hosts:
+            tasks[host] = tasks.get(host, 0) + count + int(gathers)
+    return RunOutline(tasks)
+
+
+class _Outliner(threading.Thread):
+    """Lists the run's hosts and tasks next to the run itself, so the progress bar gets a
+    total without delaying the run. Any failure just leaves the bar without a total: the
+    run itself reports what is wrong."""
+
+    def __init__(self, command: list[str], env: Mapping[str, str], playbook: Path) -> None:
+        super().__init__(name="remoteops-outline", daemon=True)
+        self.command, self.env, self.playbook = command, dict(env), playbook
+        self.outline: RunOutline | None = None
+        self._process: subprocess.Popen | None = None
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self._process = subprocess.Popen(
+                self.command,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            if self._stopped.is_set():
+                self._process.kill()
+            out, _err = self._process.communicate(timeout=300)
+        except (OSError, subprocess.SubprocessError):
+            return
+        if self._process.returncode == 0:
+            outline = parse_listing(out, _gathers_facts(self.playbook))
+            self.outline = outline if outline.tasks else None
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+        self.join(timeout=10)
+
+
 # -- the run -------------------------------------------------------------------------------
 def new_run_id(now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.UTC)
@@ -213,13 +319,20 @@ class _HostState:
     unreachable: bool = False
     failed: bool = False
     changed: bool = False
+    reached: bool = False  # False for a host only announced by the outline so far
 
 
 class _EventCollector:
     """Turns ansible-runner events into per-host results and progress updates."""
 
-    def __init__(self, progress: Callable[[ProgressUpdate], None] | None) -> None:
+    def __init__(
+        self,
+        progress: Callable[[ProgressUpdate], None] | None,
+        outliner: _Outliner | None = None,
+    ) -> None:
         self.progress = progress
+        self.outliner = outliner
+        self.outline: RunOutline | None = None
         self.hosts: dict[str, _HostState] = {}
         self.stats: dict[str, dict[str, int]] | None = None
         self.output: list[str] = []
@@ -232,9 +345,29 @@ class _EventCollector:
 
     def _tell(self, host: _HostState, task: str, state: str) -> None:
         if self.progress:
-            self.progress(ProgressUpdate(host.name, task, state, host.tasks_done, len(self.hosts)))
+            outline = self.outline
+            self.progress(
+                ProgressUpdate(
+                    host.name,
+                    task,
+                    state,
+                    host.tasks_done,
+                    len(self.hosts),
+                    tasks_total=outline.tasks.get(host.name) if outline else None,
+                    hosts_total=len(outline.tasks) if outline else None,
+                )
+            )
+
+    def _take_outline(self) -> None:
+        """Once the outline is ready (it is made next to the run), announce every host."""
+        if self.outline is None and self.outliner is not None and self.outliner.outline:
+            self.outline = self.outliner.outline
+            for name in self.outline.hosts:
+                if name not in self.hosts:
+                    self._tell(self._host(name), "", "waiting")
 
     def __call__(self, event: dict) -> bool:
+        self._take_outline()
         kind = event.get("event", "")
         data = event.get("event_data") or {}
         if event.get("stdout"):
@@ -252,6 +385,7 @@ class _EventCollector:
 
     def _host_event(self, kind: str, data: dict) -> None:
         host = self._host(str(data["host"]))
+        host.reached = True
         task = str(data.get("task") or "")
         result = data.get("res") or {}
         if kind == "runner_on_start":
@@ -276,7 +410,7 @@ class _EventCollector:
 
     def results(self, employee_ids: Mapping[str, str]) -> list[HostResult]:
         stats = self.stats or {}
-        names = set(self.hosts)
+        names = {name for name, host in self.hosts.items() if host.reached}
         for counts in stats.values():
             names |= set(counts)
         results = []
@@ -314,15 +448,7 @@ class _EventCollector:
             )
         if self.progress:
             for result in results:
-                self.progress(
-                    ProgressUpdate(
-                        result.host,
-                        "",
-                        "finished",
-                        self._host(result.host).tasks_done,
-                        len(results),
-                    )
-                )
+                self._tell(self._host(result.host), "", "finished")
         return results
 
 
@@ -416,7 +542,6 @@ def run_playbook(
     private = work_dir / run_id
     private.mkdir(mode=0o700)
     _rotate(work_dir, keep_runs, private)
-    collector = _EventCollector(progress)
     mode = "check" if check else "apply"
 
     def finish(status: str, *, rc: int | None, error: str | None, hosts=()) -> ProvisionRun:
@@ -461,23 +586,40 @@ def run_playbook(
             "ANSIBLE_NOCOLOR": "True",
             "ANSIBLE_RETRY_FILES_ENABLED": "False",
         }
-        runner = ansible_runner.run(
-            private_data_dir=str(private),
-            ident=run_id,
-            binary=str(binary),
-            cmdline=shlex.join(args),
-            inventory=[str(i) for i in inventories],
-            limit=",".join(limit) if limit else None,
-            tags=",".join(tags) if tags else None,
-            skip_tags=",".join(skip_tags) if skip_tags else None,
-            forks=forks,
-            extravars=dict(extra_vars or {}),
-            envvars=envvars,
-            event_handler=collector,
-            suppress_env_files=True,
-            quiet=True,
-            timeout=timeout,
-        )
+        outliner = None
+        if progress is not None:
+            listing = [str(binary), *args, "--list-hosts", "--list-tasks"]
+            for inventory in inventories:
+                listing += ["-i", str(inventory)]
+            for flag, values in (("--limit", limit), ("--tags", tags), ("--skip-tags", skip_tags)):
+                if values:
+                    listing += [flag, ",".join(values)]
+            if extra_vars:
+                listing += ["-e", json.dumps(dict(extra_vars))]
+            outliner = _Outliner(listing, os.environ | envvars, playbook)
+            outliner.start()
+        collector = _EventCollector(progress, outliner)
+        try:
+            runner = ansible_runner.run(
+                private_data_dir=str(private),
+                ident=run_id,
+                binary=str(binary),
+                cmdline=shlex.join(args),
+                inventory=[str(i) for i in inventories],
+                limit=",".join(limit) if limit else None,
+                tags=",".join(tags) if tags else None,
+                skip_tags=",".join(skip_tags) if skip_tags else None,
+                forks=forks,
+                extravars=dict(extra_vars or {}),
+                envvars=envvars,
+                event_handler=collector,
+                suppress_env_files=True,
+                quiet=True,
+                timeout=timeout,
+            )
+        finally:
+            if outliner is not None:
+                outliner.stop()
     # The command file holds the child's whole environment: never keep it.
     for leftover in private.glob("artifacts/*/command"):
         leftover.unlink()

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from remoteops.errors import UsageError
 from remoteops.models import Company
 from remoteops.provision.driver import ProvisionError, read_inventory, run_playbook
 from remoteops.provision.history import get_run, list_runs, record_run, retry_targets
@@ -61,6 +62,13 @@ def provision(
     if request.retry_failed:
         with store.reading() as conn:
             targets = retry_targets(conn, request.playbook)
+    no_lab = len(inventories) == 1 and "lab" not in read_inventory(inventories)[1]
+    if "lab" in targets and no_lab:
+        raise UsageError(
+            f"No lab is up in {lab_dir}." if lab_dir else "No lab folder is set.",
+            hint="Start lab workstations with 'remoteops lab up 2' "
+            "(or point REMOTEOPS_LAB_DIR at the lab's folder).",
+        )
     lab_hosts: set[str] = set()
     if len(inventories) > 1:
         lab_hosts = set(read_inventory(inventories[1:])[0])

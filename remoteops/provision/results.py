@@ -112,9 +112,12 @@ class ProvisionRun:
 class ProgressUpdate:
     """A live view of the run, sent to the ``progress`` callback after every event.
 
-    ``state`` is ``running`` when a host starts a task, then the task's outcome (``ok``,
-    ``changed``, ``failed``, ``unreachable``, ``skipped``); ``finished`` once for every host
-    when the run ends. ``tasks_done`` counts the tasks this host has finished.
+    ``state`` is ``waiting`` for every targeted host as soon as the run's outline is known,
+    ``running`` when a host starts a task, then the task's outcome (``ok``, ``changed``,
+    ``failed``, ``unreachable``, ``skipped``); ``finished`` once for every host when the run
+    ends. ``tasks_done`` counts the tasks this host has finished; ``tasks_total`` is how many
+    the playbook has for it and ``hosts_total`` how many hosts the run targets (both ``None``
+    until the outline is known; handlers can make ``tasks_done`` exceed ``tasks_total``).
     """
 
     host: str
@@ -122,3 +125,5 @@ class ProgressUpdate:
     state: str
     tasks_done: int
     hosts_seen: int
+    tasks_total: int | None = None
+    hosts_total: int | None = None

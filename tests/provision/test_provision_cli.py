@@ -1,40 +1,49 @@
-"""``remoteops provision`` as IT staff use it, against a real lab workstation: apply through
-the CLI (exit 0, a table per host, the run in the state store), history and show, then a
-check-mode run that reports nothing to change. Needs root (CI runs as root)."""
+"""``remoteops provision`` as IT staff use it, against two real lab workstations: apply
+through the CLI (exit 0, a table per host, the baseline on both workstations, the run in the
+state store), history and show, then a check-mode run that reports nothing to change. Needs
+root (CI runs as root)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from provision_helpers import needs_root
+from provision_helpers import assert_baseline, needs_root
 
-pytestmark = [pytest.mark.root, pytest.mark.slow, needs_root]
+from remoteops.inventory import load_company
 
 
-def test_provision_lab_through_the_cli(cli, company, fresh_lab, monkeypatch, secrets_to_hide):
-    workstations, inventory = fresh_lab
+@pytest.mark.root
+@pytest.mark.slow
+@needs_root
+def test_provision_lab_through_the_cli(cli, company, lab_pair, monkeypatch, secrets_to_hide):
+    workstations, inventory = lab_pair
     monkeypatch.setenv("REMOTEOPS_LAB_DIR", str(inventory.parent))
-    (host,) = [w.name for w in workstations]
+    hosts = [w.name for w in workstations]
 
     listed = cli("lab", "list", "--json")
-    assert [r["name"] for r in json.loads(listed.stdout)] == [host]
+    assert [r["name"] for r in json.loads(listed.stdout)] == hosts
 
-    applied = cli("-i", company, "provision", "lab", "--json")
+    applied = cli("-i", company, "provision", "lab")
     assert applied.exit_code == 0, applied.output
-    result = json.loads(applied.stdout)[0]
-    assert result["mode"] == "apply" and result["status"] == "succeeded"
-    assert [(h["host"], h["failed"], h["unreachable"]) for h in result["hosts"]] == [(host, 0, 0)]
-    assert result["hosts"][0]["changed"] > 0
+    assert "apply on 2 workstations: 2 succeeded" in applied.stdout
+    for w in workstations:
+        assert w.name in applied.stdout and w.employee_id in applied.stdout
+        assert_baseline(w, inventory.parent, load_company(company).details.it_support)
 
-    again = cli("-i", company, "provision", "lab", "--check")
+    again = cli("-i", company, "provision", "lab", "--check", "--json")
     assert again.exit_code == 0, again.output
-    assert host in again.stdout and "check" in again.stdout
+    result = json.loads(again.stdout)[0]
+    assert result["mode"] == "check" and result["status"] == "succeeded"
+    assert [(h["host"], h["changed"], h["failed"]) for h in result["hosts"]] == [
+        (host, 0, 0) for host in hosts
+    ]
 
     runs = json.loads(cli("-i", company, "provision", "history", "--json").stdout)
     assert [r["mode"] for r in runs] == ["check", "apply"]
     shown = json.loads(cli("-i", company, "provision", "show", runs[1]["run"], "--json").stdout)[0]
-    assert shown["hosts"][0]["host"] == host and shown["status"] == "succeeded"
+    assert [h["host"] for h in shown["hosts"]] == hosts and shown["status"] == "succeeded"
+    assert all(h["changed"] > 0 for h in shown["hosts"])
     assert "provision.run" in cli("-i", company, "log").stdout
 
     everything = applied.output + again.output + json.dumps(shown)
@@ -52,3 +61,10 @@ def test_unknown_target_is_friendly(cli, company, monkeypatch, tmp_path):
     result = cli("-i", company, "provision", "ws-nope")
     assert result.exit_code in (1, 2) and "ws-nope" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_provision_lab_without_a_lab_says_how_to_start_one(cli, company, monkeypatch, tmp_path):
+    monkeypatch.setenv("REMOTEOPS_LAB_DIR", str(tmp_path / "no-lab"))
+    result = cli("-i", company, "provision", "lab")
+    assert result.exit_code == 2 and f"No lab is up in {tmp_path / 'no-lab'}" in result.stderr
+    assert "remoteops lab up 2" in result.stderr and "Traceback" not in result.output
