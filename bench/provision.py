@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,21 +54,31 @@ def make_company(root: Path) -> Path:
     return root
 
 
-def remoteops_run(company: Path, lab: Path, forks: int, tags: list[str]) -> float:
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds and controller CPU seconds (the process and every descendant it waited
+    for: ansible-playbook and its forks, not the lab's sshd) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(args, env=env, capture_output=True)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu, proc
+
+
+def remoteops_run(company: Path, lab: Path, forks: int, tags: list[str]) -> tuple[float, float]:
     """``remoteops provision lab`` in its own process, as IT staff run it."""
     args = [str(REMOTEOPS), "-i", str(company), "provision", "lab", "--forks", str(forks)]
     if tags:
         args += ["--tags", ",".join(tags)]
     env = os.environ | {"REMOTEOPS_LAB_DIR": str(lab)}
-    started = time.perf_counter()
-    proc = subprocess.run(args, env=env, capture_output=True)
-    seconds = time.perf_counter() - started
+    seconds, cpu, proc = timed(args, env)
     if proc.returncode != 0:
         raise SystemExit(f"remoteops provision failed: {proc.stdout.decode()[-800:]}")
-    return seconds
+    return seconds, cpu
 
 
-def plain_run(company: Path, lab: Path, forks: int, tags: list[str]) -> float:
+def plain_run(company: Path, lab: Path, forks: int, tags: list[str]) -> tuple[float, float]:
     """ansible-playbook as the driver starts it, without ansible-runner around it."""
     extra = json.dumps(company_support_vars(load_company(company)))
     args = [
@@ -102,12 +113,10 @@ def plain_run(company: Path, lab: Path, forks: int, tags: list[str]) -> float:
             "ANSIBLE_RETRY_FILES_ENABLED": "False",
         }
     )
-    started = time.perf_counter()
-    proc = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    seconds = time.perf_counter() - started
+    seconds, cpu, proc = timed(args, env)
     if proc.returncode != 0:
         raise SystemExit(f"plain ansible-playbook failed: {proc.stderr.decode()[-500:]}")
-    return seconds
+    return seconds, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,24 +144,32 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeats):
             ours.append(remoteops_run(company, lab, forks, args.tags))
             plain.append(plain_run(company, lab, forks, args.tags))
-        d, p = statistics.median(ours), statistics.median(plain)
         print()
         print(f"Overhead, {args.hosts} hosts, forks {forks}, {args.repeats} interleaved runs each")
-        rows = [("remoteops provision", d, ours), ("plain ansible-playbook", p, plain)]
-        print(f"{'how':<28}{'median s':>10}   runs")
-        for name, median, times in rows:
-            print(f"{name:<28}{median:>10.1f}   {' '.join(f'{x:.1f}' for x in times)}")
+        print(f"{'how':<28}{'median wall s':>14}{'median CPU s':>14}   wall s of each run")
+        medians = {}
+        for name, runs in (("remoteops provision", ours), ("plain ansible-playbook", plain)):
+            wall = statistics.median(w for w, _cpu in runs)
+            cpu = statistics.median(c for _wall, c in runs)
+            medians[name] = (wall, cpu)
+            each = " ".join(f"{w:.1f}" for w, _cpu in runs)
+            print(f"{name:<28}{wall:>14.1f}{cpu:>14.1f}   {each}")
+        (d, d_cpu), (p, p_cpu) = medians.values()
         ratio = d / p
         verdict = "ok" if ratio <= 1.05 else "OVER the 5 % target"
-        change = (ratio - 1) * 100
-        print(f"{'ratio remoteops / plain':<28}{ratio:>10.3f}   ({change:+.1f} %, {verdict})")
+        print(
+            f"{'ratio remoteops / plain':<28}{ratio:>14.3f}{d_cpu / p_cpu:>14.3f}"
+            f"   (wall {(ratio - 1) * 100:+.1f} %, {verdict})"
+        )
+        pairs = [o[0] / q[0] for o, q in zip(ours, plain, strict=True)]
+        print(f"{'ratio of each pair':<28}   {' '.join(f'{r:.3f}' for r in pairs)}")
 
         print()
         print(f"Scaling through remoteops provision, {args.hosts} hosts")
         print(f"{'forks':>6}{'wall s':>10}{'s per host':>12}")
         for f in args.forks:
-            seconds = d if f == forks else remoteops_run(company, lab, f, args.tags)
-            print(f"{f:>6}{seconds:>10.1f}{seconds / args.hosts:>12.2f}")
+            seconds = d if f == forks else remoteops_run(company, lab, f, args.tags)[0]
+            print(f"{f:>6}{seconds:>10.1f}{seconds / args.hosts:>12.2f}", flush=True)
     finally:
         lab_down(lab)
         shutil.rmtree(scratch, ignore_errors=True)
