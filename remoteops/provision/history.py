@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from remoteops.errors import NotFoundError, UsageError
 from remoteops.provision.results import HostResult, ProvisionRun
@@ -201,14 +202,16 @@ def get_run(conn: sqlite3.Connection, run_id: str) -> ProvisionRun:
 
 
 def last_run(conn: sqlite3.Connection, playbook: str | None = None) -> ProvisionRun | None:
-    """The most recent run (of ``playbook``, if given), or None."""
-    sql = "SELECT id FROM provision_runs"
-    params: tuple = ()
-    if playbook:
-        sql += " WHERE playbook = ?"
-        params = (playbook,)
-    row = conn.execute(sql + " ORDER BY started_at DESC, id DESC LIMIT 1", params).fetchone()
-    return get_run(conn, row[0]) if row else None
+    """The most recent run (of ``playbook``, if given), or None.
+
+    Runs record the playbook's full path; ``playbook`` may be that path or just the file
+    name (``workstation.yml``), which also matches runs made from another checkout.
+    """
+    rows = conn.execute("SELECT id, playbook FROM provision_runs ORDER BY started_at DESC, id DESC")
+    for run_id, path in rows:
+        if not playbook or path == playbook or PurePath(path).name == playbook:
+            return get_run(conn, run_id)
+    return None
 
 
 def retry_targets(conn: sqlite3.Connection, playbook: str | None = None) -> list[str]:

@@ -33,7 +33,7 @@ def make_run(run_id: str, minute: int, hosts: list[HostResult], **kw) -> Provisi
     ok = all(h.succeeded for h in hosts) and hosts
     return ProvisionRun(
         run_id=run_id,
-        playbook="/p/workstation.yml",
+        playbook=kw.pop("playbook", "/p/workstation.yml"),
         mode=kw.pop("mode", "apply"),
         targets=("lab",),
         limit="lab",
@@ -121,6 +121,20 @@ def test_retry_takes_failed_and_unreachable_hosts_of_the_last_run(store):
             ),
         )
         assert retry_targets(conn) == ["c", "d"]
+
+
+def test_retry_takes_the_last_run_of_the_same_playbook_named_by_file(store):
+    """``remoteops provision --retry-failed`` names the playbook by its file name; runs
+    record its full path (wherever the checkout is)."""
+    with store.transaction() as conn:
+        record_run(conn, make_run("r1", 1, [HostResult("a", "unreachable")]))
+        record_run(conn, make_run("r2", 2, [HostResult("z", "failed")], playbook="/p/diagnose.yml"))
+        assert retry_targets(conn, "workstation.yml") == ["a"]
+        assert retry_targets(conn, "/p/workstation.yml") == ["a"]
+        assert retry_targets(conn, "diagnose.yml") == ["z"]
+        assert retry_targets(conn) == ["z"]
+        with pytest.raises(UsageError, match="no earlier provisioning run"):
+            retry_targets(conn, "repair.yml")
 
 
 def test_retry_refuses_when_there_is_nothing_to_retry(store):

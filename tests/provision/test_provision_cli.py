@@ -5,12 +5,15 @@ root (CI runs as root)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 
 import pytest
 from provision_helpers import assert_baseline, needs_root
 
 from remoteops.inventory import load_company
+from remoteops.lab.workstations import _processes_rooted_in
 
 
 @pytest.mark.root
@@ -46,7 +49,26 @@ def test_provision_lab_through_the_cli(cli, company, lab_pair, monkeypatch, secr
     assert all(h["changed"] > 0 for h in shown["hosts"])
     assert "provision.run" in cli("-i", company, "log").stdout
 
-    everything = applied.output + again.output + json.dumps(shown)
+    # lab-02 is switched off: the run fails on it alone, and --retry-failed takes only it
+    for pid in _processes_rooted_in(workstations[1].root):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+    partly = cli("-i", company, "provision", "lab", "--tags", "base")
+    assert partly.exit_code == 1, partly.output
+    assert "apply on 2 workstations: 1 succeeded, 1 unreachable" in partly.stdout
+    last = json.loads(cli("-i", company, "provision", "history", "--json").stdout)[0]["run"]
+    down = json.loads(cli("-i", company, "provision", "show", last, "--json").stdout)[0]
+    assert [(h["host"], h["status"]) for h in down["hosts"]] == [
+        (hosts[0], "ok"),
+        (hosts[1], "unreachable"),
+    ]
+    assert "nothing answers on its SSH port" in down["hosts"][1]["message"]
+    retried = cli("-i", company, "provision", "--retry-failed", "--tags", "base", "--json")
+    assert retried.exit_code == 1, retried.output
+    retry = json.loads(retried.stdout)[0]
+    assert [(h["host"], h["status"]) for h in retry["hosts"]] == [(hosts[1], "unreachable")]
+
+    everything = applied.output + again.output + json.dumps(shown) + partly.output + retried.output
     for secret in secrets_to_hide:
         assert secret not in everything
 
