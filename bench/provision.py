@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 from remoteops.inventory import load_company  # noqa: E402
 from remoteops.lab import inventory_path, lab_down, lab_up  # noqa: E402
 from remoteops.provision import company_support_vars  # noqa: E402
-from remoteops.provision.driver import _child_environment, ansible_playbook_path  # noqa: E402
+from remoteops.provision.driver import ansible_environment, ansible_playbook_path  # noqa: E402
 from remoteops.synthetic import write_company  # noqa: E402
 
 PLAYBOOK = REPO / "playbooks" / "workstation.yml"
@@ -101,18 +101,7 @@ def plain_run(company: Path, lab: Path, forks: int, tags: list[str]) -> tuple[fl
     ]
     if tags:
         args += ["--tags", ",".join(tags)]
-    env = (
-        os.environ
-        | _child_environment()
-        | {
-            "ANSIBLE_HOST_KEY_CHECKING": "True",
-            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
-            "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "True",
-            "ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "False",
-            "ANSIBLE_NOCOLOR": "True",
-            "ANSIBLE_RETRY_FILES_ENABLED": "False",
-        }
-    )
+    env = os.environ | ansible_environment()
     seconds, cpu, proc = timed(args, env)
     if proc.returncode != 0:
         raise SystemExit(f"plain ansible-playbook failed: {proc.stderr.decode()[-500:]}")

@@ -167,17 +167,17 @@ class LiveView:
     def __init__(self, max_lines: int = 12) -> None:
         self.max_lines = max_lines
         self.hosts: dict[str, object] = {}  # host -> its latest ProgressUpdate
-        self.trouble: dict[str, str] = {}  # host -> "failed"/"unreachable", and the task
+        self.trouble: dict[str, tuple[str, str]] = {}  # host -> (failed/unreachable, task)
         self._spinner = None
 
     def update(self, update) -> None:
         if update.state in ("failed", "unreachable") and update.host not in self.trouble:
-            self.trouble[update.host] = f"{update.state}: {update.task}"
+            self.trouble[update.host] = (update.state, update.task)
         self.hosts[update.host] = update
 
     def _phase(self, update) -> str:
         if update.host in self.trouble:
-            return self.trouble[update.host].split(":")[0]
+            return self.trouble[update.host][0]
         if update.state in ("waiting", "finished"):
             return update.state
         return "running"
@@ -226,7 +226,7 @@ class LiveView:
             planned = update.tasks_total
             count = f"{min(update.tasks_done, planned)}/{planned}" if planned else ""
             if phase in ("failed", "unreachable"):
-                doing = f"[red]{self.trouble[update.host]}[/]"
+                doing = f"[red]{phase}: {self.trouble[update.host][1]}[/]"
             elif phase == "running":
                 doing = f"{update.state}: {update.task}" if update.task else update.state
             else:

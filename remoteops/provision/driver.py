@@ -100,26 +100,34 @@ def vaulted_files(inventories: Iterable[Path], playbook: Path) -> list[Path]:
     return found
 
 
-def _walk_inventory(node: object, group: str, hosts: dict[str, dict], groups: set[str]) -> None:
+def _walk_inventory(
+    node: object, group: str, hosts: dict[str, dict], groups: dict[str, set[str]]
+) -> set[str]:
+    """Collect the hosts under ``node`` (group ``group``); returns them."""
+    members = groups.setdefault(group, set())
     if not isinstance(node, dict):
-        return
-    groups.add(group)
+        return members
     for name, variables in (node.get("hosts") or {}).items():
         entry = hosts.setdefault(str(name), {})
         if isinstance(variables, dict):
             entry.update(variables)
+        members.add(str(name))
     for child, sub in (node.get("children") or {}).items():
-        _walk_inventory(sub or {}, str(child), hosts, groups)
+        members |= _walk_inventory(sub or {}, str(child), hosts, groups)
+    return members
 
 
-def read_inventory(inventories: Iterable[Path]) -> tuple[dict[str, dict], set[str]]:
-    """Hosts (with their variables) and group names of YAML inventory files.
+def read_inventory(
+    inventories: Iterable[Path],
+) -> tuple[dict[str, dict], dict[str, set[str]]]:
+    """Hosts (with their variables) and groups (with every host in them, children's
+    included) of YAML inventory files.
 
     Raises :class:`InventoryParseError` naming the file when one cannot be read. Only YAML
     inventories are understood here; Ansible itself reads the others.
     """
     hosts: dict[str, dict] = {}
-    groups: set[str] = {"all", "ungrouped"}
+    groups: dict[str, set[str]] = {"all": set(), "ungrouped": set()}
     for path in inventories:
         path = Path(path)
         if not path.is_file():
@@ -172,6 +180,15 @@ def resolve_targets(targets: Sequence[str], inventories: Sequence[Path]) -> list
                 hint="Targets are employee IDs (E0042), hostnames (ws-e0042) or groups (lab).",
             )
     return patterns
+
+
+def hosts_of(patterns: Sequence[str], inventories: Sequence[Path]) -> set[str]:
+    """The host names behind resolved targets (host names and group names)."""
+    hosts, groups = read_inventory(inventories)
+    found: set[str] = set()
+    for pattern in patterns:
+        found |= groups.get(pattern, {pattern} if pattern in hosts else set())
+    return found
 
 
 def employees_of(inventories: Sequence[Path]) -> dict[str, str]:
@@ -298,6 +315,19 @@ def _child_environment() -> dict[str, str]:
     }
     env[VAULT_PASSWORD_ENV] = ""
     return env
+
+
+def ansible_environment(host_key_checking: bool = True) -> dict[str, str]:
+    """What the driver sets in ansible-playbook's environment (on top of the parent's):
+    secrets blanked, host key checking, unparsable inventories fatal, plain output."""
+    return _child_environment() | {
+        "ANSIBLE_HOST_KEY_CHECKING": str(bool(host_key_checking)),
+        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+        "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "True",
+        "ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "False",
+        "ANSIBLE_NOCOLOR": "True",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+    }
 
 
 def _rotate(work_dir: Path, keep: int, current: Path) -> None:
@@ -578,14 +608,7 @@ def run_playbook(
             args.append("--check")
         if diff:
             args.append("--diff")
-        envvars = _child_environment() | {
-            "ANSIBLE_HOST_KEY_CHECKING": str(bool(host_key_checking)),
-            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
-            "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "True",
-            "ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "False",
-            "ANSIBLE_NOCOLOR": "True",
-            "ANSIBLE_RETRY_FILES_ENABLED": "False",
-        }
+        envvars = ansible_environment(host_key_checking)
         outliner = None
         if progress is not None:
             listing = [str(binary), *args, "--list-hosts", "--list-tasks"]

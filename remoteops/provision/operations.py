@@ -10,7 +10,13 @@ from pathlib import Path
 
 from remoteops.errors import UsageError
 from remoteops.models import Company
-from remoteops.provision.driver import ProvisionError, read_inventory, run_playbook
+from remoteops.provision.driver import (
+    ProvisionError,
+    hosts_of,
+    read_inventory,
+    resolve_targets,
+    run_playbook,
+)
 from remoteops.provision.history import get_run, list_runs, record_run, retry_targets
 from remoteops.provision.results import ProgressUpdate, ProvisionRun
 from remoteops.provision.support import company_support_vars
@@ -62,20 +68,16 @@ def provision(
     if request.retry_failed:
         with store.reading() as conn:
             targets = retry_targets(conn, request.playbook)
-    no_lab = len(inventories) == 1 and "lab" not in read_inventory(inventories)[1]
-    if "lab" in targets and no_lab:
-        raise UsageError(
-            f"No lab is up in {lab_dir}." if lab_dir else "No lab folder is set.",
-            hint="Start lab workstations with 'remoteops lab up 2' "
-            "(or point REMOTEOPS_LAB_DIR at the lab's folder).",
-        )
-    lab_hosts: set[str] = set()
-    if len(inventories) > 1:
-        lab_hosts = set(read_inventory(inventories[1:])[0])
-    from remoteops.provision.driver import resolve_targets
-
-    hosts = resolve_targets(targets, inventories) if targets else []
-    only_lab = bool(hosts) and set(hosts) <= lab_hosts
+    try:
+        hosts = resolve_targets(targets, inventories) if targets else []
+    except UsageError:
+        if "lab" in targets and len(inventories) == 1:
+            raise UsageError(
+                f"No lab is up in {lab_dir}." if lab_dir else "No lab folder is set.",
+                hint="Start lab workstations with 'remoteops lab up 2' "
+                "(or point REMOTEOPS_LAB_DIR at the lab's folder).",
+            ) from None
+        raise
     vault = request.vault_password_file
     if vault is None and (Path(inventory_dir) / VAULT_PASSWORD_FILE).is_file():
         vault = Path(inventory_dir) / VAULT_PASSWORD_FILE
@@ -89,7 +91,7 @@ def provision(
             check=request.check,
             diff=request.diff,
             tags=request.tags,
-            skip_tags=("live",) if only_lab else (),
+            skip_tags=("live",) if only_lab_workstations(hosts, inventories) else (),
             forks=request.forks,
             extra_vars=company_support_vars(company),
             vault_password_file=vault,
@@ -102,6 +104,15 @@ def provision(
         raise
     _record(store, run)
     return run
+
+
+def only_lab_workstations(patterns: Sequence[str], inventories: Sequence[Path]) -> bool:
+    """True when the resolved targets (hosts and groups) are all lab workstations (the
+    lab's inventory comes after the company's): their run skips the ``live`` tasks."""
+    if len(inventories) < 2:
+        return False
+    targeted = hosts_of(patterns, inventories)
+    return bool(targeted) and targeted <= set(read_inventory(inventories[1:])[0])
 
 
 def _record(store: StateStore, run: ProvisionRun) -> None:

@@ -96,3 +96,23 @@ def test_secret_looking_variables_are_blanked_for_the_child(monkeypatch):
     assert env["REMOTEOPS_VAULT_PASSWORD"] == "" and env["SOME_API_TOKEN"] == ""
     assert "ANSIBLE_VAULT_PASSWORD_FILE" not in env
     assert "hunter2" not in env.values()
+
+
+def test_a_lab_group_or_lab_hosts_skip_the_live_tasks_others_do_not(tmp_path):
+    """`remoteops provision lab` must add --skip-tags live: the group expands to the lab's
+    workstations; a company workstation in the targets keeps the live tasks."""
+    from remoteops.provision.operations import only_lab_workstations
+
+    company = tmp_path / "hosts.yml"
+    company.write_text("all:\n  children:\n    workstations:\n      hosts:\n        ws-e0001:\n")
+    lab = tmp_path / "lab.yml"
+    lab.write_text(
+        "all:\n  children:\n    workstations:\n      children:\n        lab:\n"
+        "          hosts:\n            lab-01:\n            lab-02:\n"
+    )
+    both = [company, lab]
+    assert only_lab_workstations(["lab"], both)
+    assert only_lab_workstations(["lab-02"], both)
+    assert not only_lab_workstations(["lab", "ws-e0001"], both)
+    assert not only_lab_workstations(["workstations"], both)
+    assert not only_lab_workstations(["ws-e0001"], [company])
