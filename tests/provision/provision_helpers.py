@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -22,6 +23,16 @@ SAMPLE_VAULT_PASSWORD = SAMPLE / ".vault-password"
 
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (lab workstations)")
+
+
+def switch_off(workstation) -> None:
+    """Kill every process of a lab workstation (its sshd): it stays in the inventory but
+    nothing answers on its SSH port, as when an agent's PC is off."""
+    from remoteops.lab.workstations import _processes_rooted_in
+
+    for pid in _processes_rooted_in(workstation.root):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
 
 
 def vault_secrets() -> dict[str, str]:

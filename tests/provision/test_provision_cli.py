@@ -5,15 +5,12 @@ root (CI runs as root)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 
 import pytest
-from provision_helpers import assert_baseline, needs_root
+from provision_helpers import assert_baseline, needs_root, switch_off
 
 from remoteops.inventory import load_company
-from remoteops.lab.workstations import _processes_rooted_in
 
 
 @pytest.mark.root
@@ -50,9 +47,7 @@ def test_provision_lab_through_the_cli(cli, company, lab_pair, monkeypatch, secr
     assert "provision.run" in cli("-i", company, "log").stdout
 
     # lab-02 is switched off: the run fails on it alone, and --retry-failed takes only it
-    for pid in _processes_rooted_in(workstations[1].root):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, 9)
+    switch_off(workstations[1])
     partly = cli("-i", company, "provision", "lab", "--tags", "base")
     assert partly.exit_code == 1, partly.output
     assert "apply on 2 workstations: 1 succeeded, 1 unreachable" in partly.stdout

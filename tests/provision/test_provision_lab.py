@@ -7,14 +7,13 @@ artifacts and the state store are searched for the vaulted secrets at the end.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import stat
 from pathlib import Path
 
 import pytest
-from provision_helpers import PLAYBOOK, assert_baseline, needs_root
+from provision_helpers import PLAYBOOK, assert_baseline, needs_root, switch_off
 
 from remoteops.inventory import load_company
 from remoteops.provision import (
@@ -159,12 +158,7 @@ def test_an_unreachable_host_fails_the_run_and_is_retried_alone(
     first_apply, lab_pair, company, work, store, capfd
 ):
     workstations, inventory = lab_pair
-    second = workstations[1]
-    from remoteops.lab.workstations import _processes_rooted_in
-
-    for pid in _processes_rooted_in(second.root):  # switch lab-02 "off"
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, 9)
+    switch_off(workstations[1])  # lab-02
 
     run = provision(company, inventory, work, tags=["base"])
     with store.transaction() as conn:
