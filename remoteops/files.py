@@ -9,8 +9,11 @@ files are 0600 and the folders remoteops creates for them 0700.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+
+from remoteops.errors import RemoteOpsError
 
 OUTPUT_ENV = "REMOTEOPS_OUT"
 #: Suffix of the temp files :func:`write_private` writes before renaming; a crash can leave
@@ -74,3 +77,54 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# -- File names -------------------------------------------------------------------------
+#: What an identifier from the inventory (employee ID, asset tag) may contain to be used as
+#: part of a file name. Said to the user by ``remoteops check``.
+NAME_RULE = (
+    "letters A-Z and a-z, digits, '-' and '_', starting with a letter or digit, "
+    "at most 64 characters"
+)
+_SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
+
+
+class UnsafeFileNameError(RemoteOpsError):
+    """A name from the inventory would not make a safe file name (it could leave its folder)."""
+
+
+def is_safe_name_part(value: str) -> bool:
+    """True if ``value`` may be used as part of a file name as it is (see :data:`NAME_RULE`)."""
+    return isinstance(value, str) and _SAFE_PART.fullmatch(value) is not None
+
+
+def slug(text: str, *, default: str = "x") -> str:
+    """A lower-case ASCII file-name part made from free text such as a van name
+    ("VW Bus 1" -> "vw-bus-1"); different texts can give the same slug, which
+    ``remoteops check`` refuses where it matters (two vans)."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).casefold()).strip("-")[:64] or default
+
+
+def safe_file(folder: Path, name: str) -> Path:
+    """``folder / name``, refused unless ``name`` is one plain file name (letters, digits,
+    '.', '-', '_'; no separator, no '..', no leading dot) that stays inside ``folder``.
+
+    Every writer builds the names of the files it writes through this function, so text
+    from the inventory can never choose where a file goes.
+    """
+    folder = Path(folder)
+    if not _SAFE_FILE.fullmatch(name or "") or ".." in name:
+        raise UnsafeFileNameError(
+            f"Refusing to write a file named {name!r}: it is not a safe file name.",
+            hint=f"Identifiers used in file names may contain only {NAME_RULE}; "
+            "run 'remoteops check' to find the row.",
+        )
+    path = folder / name
+    base = folder.resolve()
+    if path.resolve().parent != base:
+        raise UnsafeFileNameError(
+            f"Refusing to write {name!r}: it would leave the folder {folder}.",
+            hint="Remove the symbolic link in that folder, or choose another output folder.",
+        )
+    return path
