@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from remoteops.errors import InputFileError, Problem
 
@@ -149,7 +151,9 @@ def read_csv(
                         )
                     )
                 values = {
-                    col: cell.strip() for col, cell in zip(columns, record, strict=False) if col
+                    col: from_spreadsheet_cell(cell.strip())
+                    for col, cell in zip(columns, record, strict=False)
+                    if col
                 }
                 rows.append(CsvRow(start, values))
             start = reader.line_num + 1
@@ -166,3 +170,62 @@ def read_csv(
         tuple(rows),
         tuple(problems),
     )
+
+
+# -- Writing CSV that is safe to open in a spreadsheet ---------------------------------------
+#: A cell starting with one of these is run as a formula by Excel, LibreOffice and Google
+#: Sheets (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def to_spreadsheet_cell(value: Any) -> str:
+    """``value`` as CSV cell text that no spreadsheet runs as a formula.
+
+    A text that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a leading
+    apostrophe, which spreadsheets hide and treat as "this is text"; a text that already
+    starts with an apostrophe gets one more, so :func:`from_spreadsheet_cell` (used by every
+    CSV remoteops reads) always gives back the real value. Plain numbers such as ``-3.5``
+    stay numbers.
+    """
+    text = "" if value is None else str(value)
+    if text.startswith("'") or (
+        text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text)
+    ):
+        return "'" + text
+    return text
+
+
+def from_spreadsheet_cell(text: str) -> str:
+    """The real value of a cell written by :func:`to_spreadsheet_cell`."""
+    if text.startswith("'") and text[1:].startswith(("'", *_FORMULA_START)):
+        return text[1:]
+    return text
+
+
+class SpreadsheetSafeWriter:
+    """``csv.writer`` whose every cell goes through :func:`to_spreadsheet_cell`.
+
+    Every CSV remoteops writes for people (lists, run sheets, manifests, the audit log)
+    is written through this one class.
+    """
+
+    def __init__(self, handle, **kwargs: Any) -> None:
+        self._writer = csv.writer(handle, **kwargs)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([to_spreadsheet_cell(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def write_csv_rows(
+    handle, columns: list[str], rows: Iterable[Mapping[str, Any]], **kwargs: Any
+) -> None:
+    """A header of ``columns``, then one spreadsheet-safe line per mapping in ``rows``."""
+    writer = SpreadsheetSafeWriter(handle, **kwargs)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(row.get(c) for c in columns)

@@ -5,7 +5,6 @@ Commands stay thin: parse options, call one library function, hand rows to :func
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -102,11 +101,14 @@ def emit(
         sys.stdout.write("\n")
         return
     if fmt == "csv":
-        writer = csv.DictWriter(
-            sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
+        from remoteops.csvio import write_csv_rows
+
+        write_csv_rows(
+            sys.stdout,
+            list(columns),
+            ({k: _cell(r.get(k)) for k in columns} for r in rows),
+            lineterminator="\n",
         )
-        writer.writeheader()
-        writer.writerows({k: _cell(r.get(k)) for k in columns} for r in rows)
         return
     out = console()
     if not rows:

@@ -13,7 +13,6 @@ record what it wrote and what that superseded. Two stores come with it:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from remoteops.contracts.errors import StatusError
+from remoteops.csvio import write_csv_rows
 from remoteops.errors import InputFileError, NotFoundError
 from remoteops.state import DOCUMENTS_SCHEMA as DOCUMENTS_SCHEMA  # created by migration 3
 
@@ -109,9 +109,7 @@ def manifest_bytes(records: Sequence[DocumentRecord]) -> tuple[bytes, bytes]:
     as_json = json.dumps({"format": 1, "documents": rows}, ensure_ascii=False, indent=1)
     buffer = io.StringIO()
     columns = [f.name for f in fields(DocumentRecord)]
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    write_csv_rows(buffer, columns, rows, lineterminator="\n")
     return (as_json + "\n").encode("utf-8"), buffer.getvalue().encode("utf-8")
 
 

@@ -9,7 +9,6 @@ Heavy libraries (WeasyPrint, matplotlib, folium, icalendar) are imported where u
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import html
 import io
@@ -18,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from remoteops.csvio import SpreadsheetSafeWriter
 from remoteops.files import write_private
 from remoteops.models import Company, Employee
 from remoteops.routes.planning import DeliveryRun, PlannedStop
@@ -132,7 +132,7 @@ CSV_COLUMNS = (
 def run_sheet_csv(sheet: RunSheet) -> str:
     """One row per stop, in driving order; the last two columns are for the driver."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SpreadsheetSafeWriter(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for s in sheet.stops:
         writer.writerow(
