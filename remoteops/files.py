@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -29,16 +30,51 @@ def default_output_dir(inventory_dir: Path) -> Path:
     return Path(inventory_dir).resolve().parent / "out"
 
 
+_notices: list[str] = []
+
+
+def take_notices() -> list[str]:
+    """What the file functions want the user to know (a permission tightened, a folder
+    readable by others), once each; the CLI prints them after the command."""
+    notes = list(dict.fromkeys(_notices))
+    _notices.clear()
+    return notes
+
+
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) owner-only if missing; return it."""
-    path = Path(path)
+    """Create ``path`` (and every missing parent) owner-only (0700, whatever the umask);
+    return it. An existing folder is left as it is, but if other users can read it a
+    notice says so (it is the user's folder; remoteops does not change its mode)."""
+    target = path = Path(path)
     missing = []
     while not path.exists() and path != path.parent:
         missing.append(path)
         path = path.parent
     for folder in reversed(missing):
         folder.mkdir(mode=0o700, exist_ok=True)
-    return missing[0] if missing else path
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask, never widened
+    if not missing and target.is_dir():
+        mode = stat.S_IMODE(target.stat().st_mode)
+        if mode & 0o077 and not mode & stat.S_ISVTX:
+            _notices.append(
+                f"{target} can be read by other users (mode {mode:o}); the files remoteops "
+                f"writes there are owner-only, but to hide their names run 'chmod 700 {target}'."
+            )
+    return target
+
+
+def tighten_private_file(path: Path, *, what: str) -> bool:
+    """Make an existing file of ours owner-only (0600) if others could read it; say so.
+    Returns True if the mode was changed."""
+    try:
+        mode = stat.S_IMODE(Path(path).stat().st_mode)
+    except FileNotFoundError:
+        return False
+    if not mode & 0o077:
+        return False
+    os.chmod(path, mode & 0o700 | 0o600)
+    _notices.append(f"Made {what} {path} owner-only (it was mode {mode:o}).")
+    return True
 
 
 def write_private(path: Path, data: bytes | str, *, mode: int = 0o600) -> Path:

@@ -292,18 +292,31 @@ def utcnow() -> dt.datetime:
 class StateStore:
     """The state database. Open it once per command; it is cheap."""
 
-    def __init__(self, path: Path, *, migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        migrations: tuple[Migration, ...] = MIGRATIONS,
+        create: bool = True,
+    ) -> None:
+        """Open the store at ``path``. With ``create=False`` (read-only commands such as
+        ``log`` or ``contracts status``) a missing file is not created: the store is then
+        an empty one in memory, and :attr:`exists` is False."""
         self.path = Path(path)
         self._migrations = migrations
+        self.exists = create or self.path.exists()
         try:
-            self._create_private_file()
+            if self.exists:
+                self._create_private_file()
             self._conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+                self.path if self.exists else ":memory:",
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
             )
             self._conn.row_factory = sqlite3.Row
             self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
+            if self.exists and mode.lower() != "wal":
                 raise StateError(f"Could not switch {self.path} to WAL mode (got {mode}).")
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
@@ -318,11 +331,26 @@ class StateStore:
 
     # -- lifecycle ---------------------------------------------------------------------
     def _create_private_file(self) -> None:
+        from remoteops.files import private_dir, tighten_private_file
+
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if self.path.parent.exists() and not self.path.parent.is_dir():
+                raise StateError(
+                    f"Cannot create the state database {self.path}: "
+                    f"{self.path.parent} is a file, not a folder.",
+                    hint=f"Choose another place with --state or {STATE_ENV}.",
+                )
+            if self.path.is_dir():
+                raise StateError(
+                    f"The state database {self.path} is a folder, not a file.",
+                    hint=f"Give the path of a file with --state or {STATE_ENV}.",
+                )
+            private_dir(self.path.parent)
             if not self.path.exists():
                 fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
                 os.close(fd)
+            for path in (self.path, *(Path(f"{self.path}{s}") for s in ("-wal", "-shm"))):
+                tighten_private_file(path, what="the state database")
         except OSError as exc:
             raise StateError(
                 f"Cannot create the state database {self.path}: {exc.strerror}.",

@@ -7,6 +7,8 @@ code 1 (2 for usage errors). ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -104,6 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console(stderr=True).print("Interrupted; nothing half-written was kept.")
         return 130
+    except OSError as exc:
+        if debug:
+            traceback.print_exc()
+        _print_error(*_os_error_message(exc))
+        return 1
+    except sqlite3.DatabaseError as exc:
+        if debug:
+            traceback.print_exc()
+        _print_error(
+            f"The state database cannot be read or written: {exc}.",
+            "If it is damaged, move it away (keep it: the history in it can often be "
+            "read with sqlite3's .recover) and run the command again; remoteops starts a new "
+            "one. Nothing half-written was kept.",
+        )
+        return 1
     except Exception as exc:
         if debug:
             traceback.print_exc()
@@ -112,7 +129,46 @@ def main(argv: list[str] | None = None) -> int:
             "This is a bug in remoteops; run again with --debug and report the output.",
         )
         return 1
+    finally:
+        _print_notices()
     return 0
+
+
+#: What the user can do about the usual operating-system errors while writing.
+_OS_ERROR_HINTS = {
+    errno.ENOSPC: "The disk is full: free some space and run the command again.",
+    errno.EDQUOT: "Your disk quota is used up: free some space and run the command again.",
+    errno.EFBIG: "The file is larger than this system allows (a file-size limit, see "
+    "'ulimit -f'): raise the limit or write to another disk.",
+    errno.EACCES: "You lack the permission: choose a folder of your own (e.g. with --out or "
+    "--state) or ask the folder's owner.",
+    errno.EPERM: "The operation is not permitted here: choose a folder of your own.",
+    errno.EROFS: "The disk is read-only: choose another folder (e.g. with --out or --state).",
+    errno.ENOTDIR: "A part of the path is a file, not a folder: choose another path.",
+    errno.EISDIR: "The path is a folder where a file was expected: give a file name.",
+    errno.EEXIST: "Something is already there: remove it or choose another path.",
+    errno.ENOENT: "Check the path; a folder on the way may be missing.",
+}
+
+
+def _os_error_message(exc: OSError) -> tuple[str, str]:
+    where = f" {exc.filename}" if exc.filename else ""
+    what = exc.strerror or str(exc)
+    hint = _OS_ERROR_HINTS.get(exc.errno or -1, "Check the path and the disk, then try again.")
+    return (
+        f"Could not read or write{where}: {what}.",
+        f"{hint} Earlier results were kept; nothing half-written was left behind.",
+    )
+
+
+def _print_notices() -> None:
+    from remoteops.files import take_notices
+
+    notes = take_notices()
+    if notes:
+        err = console(stderr=True)
+        for note in notes:
+            err.print(f"Note: {note}", markup=False)
 
 
 def _print_error(message: str, hint: str | None) -> None:

@@ -44,12 +44,37 @@ class Session:
             self._company = load_company(self.inventory)
         return self._company
 
-    def store(self) -> StateStore:
+    def store(self, *, read_only: bool = False) -> StateStore:
+        """The state store. ``read_only`` commands (``log``, ``... status``, ``... show``)
+        never create one: without a database they see an empty store and say so."""
         if self._store is None:
-            from remoteops.state import StateStore, default_state_path
+            from remoteops.state import STATE_ENV, StateStore, default_state_path
 
-            self._store = StateStore(self.state_path or default_state_path(self.inventory))
+            if self.state_path is None and not os.environ.get(STATE_ENV):
+                self.require_inventory_dir()  # the default store lives beside it
+            self._store = StateStore(
+                self.state_path or default_state_path(self.inventory), create=not read_only
+            )
+            if not self._store.exists:
+                console(stderr=True).print(
+                    f"No state database at {self._store.path} yet: nothing has been recorded "
+                    "there. (Give the right one with --state if you use another.)",
+                    markup=False,
+                )
         return self._store
+
+    def require_inventory_dir(self) -> None:
+        """A mistyped ``--inventory`` is an error, not an empty company."""
+        if not self.inventory.is_dir():
+            from remoteops.errors import InputFileError
+
+            what = "is a file, not a folder" if self.inventory.exists() else "does not exist"
+            raise InputFileError(
+                str(self.inventory),
+                f"the inventory folder {what}.",
+                hint=f"Give the company folder with --inventory/-i or {INVENTORY_ENV} "
+                "(the one with employees.csv, assets.csv, hosts.yml and company.yml).",
+            )
 
     def close(self) -> None:
         if self._store is not None:

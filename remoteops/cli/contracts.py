@@ -179,7 +179,12 @@ def status_command(
     company = s.company()
     rows = []
     for doc in status(
-        company, s.store(), pending=pending, older_than=older_than, team=team, history=history
+        company,
+        s.store(read_only=True),
+        pending=pending,
+        older_than=older_than,
+        team=team,
+        history=history,
     ):
         row = doc.as_row()
         row["name"] = company.employee(doc.employee_id).full_name

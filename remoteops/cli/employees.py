@@ -8,7 +8,16 @@ import typer
 
 from remoteops.cli.common import CsvOption, JsonOption, console, emit, output_format, session
 
-app = typer.Typer(help="Browse employees: who they are, where they live, what they get.")
+app = typer.Typer(
+    help="""Browse employees: who they are, where they live, what they get.
+
+    Example:
+
+        remoteops employees list --team Inbound --postcode 14
+
+        remoteops employees show E0042
+    """
+)
 
 LIST_COLUMNS = {
     "employee_id": "ID",
@@ -79,10 +88,10 @@ def show_employee(
 
     s = session(ctx)
     record = employee_record(s.company(), employee_id)
-    delivery = employee_delivery(s.store(), employee_id)
+    delivery = employee_delivery(s.store(read_only=True), employee_id)
     activity = [
         e.as_row(details_as_text=not as_json)
-        for e in s.store().read_log(employee_id=employee_id, limit=20)
+        for e in s.store(read_only=True).read_log(employee_id=employee_id, limit=20)
     ]
     if as_json:
         emit(

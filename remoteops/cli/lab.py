@@ -8,7 +8,19 @@ import typer
 
 from remoteops.cli.common import JsonOption, console, emit
 
-app = typer.Typer(help="Disposable lab workstations on 127.0.0.1 (needs root).")
+app = typer.Typer(
+    help="""Disposable lab workstations on 127.0.0.1 (needs root), to try the baseline
+    before it touches an employee's machine.
+
+    Example:
+
+        remoteops lab up 2
+
+        remoteops provision lab
+
+        remoteops lab down
+    """
+)
 
 COLUMNS = {
     "name": "Workstation",

@@ -26,7 +26,9 @@ def log(
     action: Annotated[
         str | None, typer.Option(help="Only actions starting with this, e.g. 'contracts'.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many entries (newest first).")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, help="At most this many entries (newest first).")
+    ] = 50,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
@@ -39,7 +41,11 @@ def log(
         remoteops log --action routes --limit 200 --csv > deliveries.csv
     """
     output_format(as_json, as_csv)
-    entries = session(ctx).store().read_log(employee_id=employee, action_prefix=action, limit=limit)
+    entries = (
+        session(ctx)
+        .store(read_only=True)
+        .read_log(employee_id=employee, action_prefix=action, limit=limit)
+    )
     emit(
         [e.as_row(details_as_text=not as_json) for e in entries],
         LOG_COLUMNS,

@@ -56,11 +56,27 @@ class _RunByDefault(TyperGroup):
 
 app = typer.Typer(
     cls=_RunByDefault,
-    help="Apply the home-office baseline to workstations; see past runs.",
+    help="""Apply the home-office baseline to workstations; see past runs.
+
+    Run it as 'remoteops provision TARGETS... [OPTIONS]': TARGETS are employee IDs,
+    hostnames or inventory groups ('all', 'lab', 'team_outbound'). Options: --check (report
+    what would change, change nothing), --diff, --tags T1,T2, --forks N, --retry-failed,
+    --vault-password-file FILE, --json; 'remoteops provision run --help' explains each.
+
+    Example:
+
+        remoteops provision E0042 ws-e0043 --check
+
+        remoteops provision team_outbound --forks 10
+
+        remoteops provision --retry-failed
+
+        remoteops provision history
+    """,
 )
 
 
-@app.command("run", hidden=True)
+@app.command("run")
 def run_command(
     ctx: typer.Context,
     targets: Annotated[
@@ -255,7 +271,7 @@ def history_command(
     employee: Annotated[
         str | None, typer.Option(help="Only runs that touched this employee.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many runs.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many runs.")] = 20,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
@@ -268,7 +284,7 @@ def history_command(
     from remoteops.provision.operations import history
 
     output_format(as_json, as_csv)
-    runs = history(session(ctx).store(), limit=limit, employee_id=employee)
+    runs = history(session(ctx).store(read_only=True), limit=limit, employee_id=employee)
     emit(
         [r.as_row() for r in runs],
         HISTORY_COLUMNS,
@@ -294,7 +310,7 @@ def show_command(
     """
     from remoteops.provision.operations import show
 
-    run = show(session(ctx).store(), run_id)
+    run = show(session(ctx).store(read_only=True), run_id)
     rows = [{**h.as_row(), "report": h.report} for h in run.hosts]
     if as_json:
         emit(

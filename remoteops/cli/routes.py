@@ -358,7 +358,7 @@ def status_command(
     output_format(as_json, as_csv)
     s = session(ctx)
     company = s.company()
-    st = status(company, s.store())
+    st = status(company, s.store(read_only=True))
     states = {}
     for state, ids in (
         ("delivered", st.delivered),
