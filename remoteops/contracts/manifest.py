@@ -63,7 +63,9 @@ class DocumentRecord:
     status: str = "generated"
 
     def as_row(self) -> dict[str, object]:
-        row = asdict(self)
+        # Every field is a plain value: a shallow dict (asdict deep-copies, and the manifest
+        # is rebuilt after each employee).
+        row = {name: getattr(self, name) for name in _RECORD_FIELDS}
         row["generated_at"] = self.generated_at.isoformat(timespec="seconds")
         return row
 
@@ -75,6 +77,8 @@ class DocumentRecord:
         values["page_count"] = int(values["page_count"])
         return cls(**values)
 
+
+_RECORD_FIELDS = tuple(f.name for f in fields(DocumentRecord))
 
 # -- the manifest files in the output folder ---------------------------------------------
 

@@ -591,6 +591,7 @@ def render_agreements(
         previous.setdefault(record.employee_id, []).append(record)
 
     remove_stale_temp_files(out)
+    regenerate_manifest(out, store)  # right from the start, whatever an earlier run left
     renderer = _Renderer(
         company,
         templates,
