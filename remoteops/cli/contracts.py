@@ -10,7 +10,25 @@ import typer
 from remoteops.cli.common import CsvOption, JsonOption, console, emit, output_format, session
 from remoteops.errors import RemoteOpsError, UsageError
 
-app = typer.Typer(help="Agreements: home office, data protection, equipment loan; signatures.")
+app = typer.Typer(
+    help="""Agreements: home office, data protection, equipment loan; signatures.
+
+    Render each employee's packet as PDF/A, see who has signed what, record each step
+    (sent, signed, returned, void), and check a templates folder before HR uses it. The
+    manifest (manifest.csv, manifest.json) beside the PDFs always lists the documents in
+    force.
+
+    Example:
+
+        remoteops contracts check --templates /srv/hr/vorlagen
+
+        remoteops contracts render --all
+
+        remoteops contracts status --pending --older-than 7d
+
+        remoteops contracts mark E0042 home-office signed --date 2026-12-03
+    """
+)
 
 STATUS_COLUMNS = {
     "employee_id": "ID",
@@ -219,6 +237,7 @@ def mark_command(
     lang: Annotated[str | None, typer.Option(help="de or en, if both exist.")] = None,
 ) -> None:
     """Record that a document was sent, signed, returned or voided (in the audit log).
+    Repeating a step changes nothing: the first date is kept (exit 0, with a message).
 
     Example:
 
@@ -234,10 +253,18 @@ def mark_command(
         except ValueError as exc:
             raise UsageError(f"--date: {exc}") from None
     s = session(ctx)
-    after = mark(
+    marked = mark(
         s.company(), s.store(), employee_id, document, new_status, on=on, note=note, lang=lang
     )
-    console().print(f"{after.employee_id} {after.document} ({after.language}): {after.status}.")
+    doc = marked.document
+    if marked.changed:
+        console().print(f"{doc.employee_id} {doc.document} ({doc.language}): {doc.status}.")
+    else:
+        since = f" on {marked.since.date().isoformat()}" if marked.since else ""
+        console().print(
+            f"{doc.employee_id} {doc.document} ({doc.language}) is already {doc.status}"
+            f"{since}; nothing changed."
+        )
 
 
 @app.command("check")
@@ -248,7 +275,9 @@ def check_command(
     ] = None,
 ) -> None:
     """Check a templates folder before use: every document in both languages, all parse,
-    and a test render with sample data fills every field.
+    a test render with sample data fills every field, and the sample documents lay out as
+    PDF with the renderer's own rules (a stylesheet, image or font outside the folder, a
+    link out of it or an http URL is refused here as it would be by render).
 
     Example:
 

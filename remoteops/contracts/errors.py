@@ -65,3 +65,13 @@ class DocumentGuardError(RemoteOpsError):
 
 class StatusError(RemoteOpsError):
     """A signature status change that is not possible (unknown document, wrong order)."""
+
+
+class OutputWriteError(RemoteOpsError):
+    """An agreement or manifest file could not be written (disk full, file-size limit, no
+    permission, a file where a folder should be). ``path`` is the file concerned; what was
+    written before, and the store, are left as they were."""
+
+    def __init__(self, message: str, *, hint: str | None = None, path=None) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path

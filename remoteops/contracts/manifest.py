@@ -63,7 +63,9 @@ class DocumentRecord:
     status: str = "generated"
 
     def as_row(self) -> dict[str, object]:
-        row = asdict(self)
+        # Every field is a plain value: a shallow dict (asdict deep-copies, and the manifest
+        # is rebuilt after each employee).
+        row = {name: getattr(self, name) for name in _RECORD_FIELDS}
         row["generated_at"] = self.generated_at.isoformat(timespec="seconds")
         return row
 
@@ -75,6 +77,8 @@ class DocumentRecord:
         values["page_count"] = int(values["page_count"])
         return cls(**values)
 
+
+_RECORD_FIELDS = tuple(f.name for f in fields(DocumentRecord))
 
 # -- the manifest files in the output folder ---------------------------------------------
 
@@ -114,12 +118,22 @@ def manifest_bytes(records: Sequence[DocumentRecord]) -> tuple[bytes, bytes]:
 
 
 def write_manifest_files(out_dir: Path, records: Sequence[DocumentRecord]) -> None:
-    """Write ``manifest.json`` and ``manifest.csv`` (atomically, owner-only)."""
-    from remoteops.files import write_private
+    """Write ``manifest.json`` and ``manifest.csv`` (atomically, owner-only); a full disk
+    or a missing permission is an :class:`~remoteops.contracts.errors.OutputWriteError`."""
+    from remoteops.contracts.output import write_file
 
     as_json, as_csv = manifest_bytes(records)
-    write_private(Path(out_dir) / MANIFEST_JSON, as_json)
-    write_private(Path(out_dir) / MANIFEST_CSV, as_csv)
+    write_file(Path(out_dir) / MANIFEST_JSON, as_json)
+    write_file(Path(out_dir) / MANIFEST_CSV, as_csv)
+
+
+def regenerate_manifest(out_dir: Path, store: DocumentStore) -> list[DocumentRecord]:
+    """Rewrite the manifest files from ``store``: every document in force, nothing else.
+    The renderer calls this after each employee and at the end of every run, so the files
+    always match the store, also after a run that was killed. Returns the records."""
+    records = store.current()
+    write_manifest_files(out_dir, records)
+    return records
 
 
 # -- where the renderer keeps its manifest -------------------------------------------------
@@ -155,8 +169,13 @@ class ManifestFileStore:
     def record(
         self, rendered: Sequence[DocumentRecord], superseded: Sequence[DocumentRecord]
     ) -> None:
-        # The renderer rewrites the manifest files itself; nothing else to keep.
-        return None
+        """The manifest files are the store: replace the entries of what was rendered."""
+        documents = {(r.employee_id, r.document, r.language): r for r in self.current()}
+        for record in superseded:
+            documents.pop((record.employee_id, record.document, record.language), None)
+        for record in rendered:
+            documents[(record.employee_id, record.document, record.language)] = record
+        write_manifest_files(self.out_dir, list(documents.values()))
 
 
 # -- the documents table -------------------------------------------------------------------
@@ -372,8 +391,9 @@ def set_document_status(
     """Mark the document in force ``sent``, ``signed``, ``returned`` or ``void``.
 
     Steps may be skipped (generated -> signed) but not undone (signed -> sent); a void
-    document cannot change any more. Returns (before, after) so the caller can write the
-    audit entry in the same transaction."""
+    document cannot change any more. Repeating the step a document is at (signed twice)
+    changes nothing: the first date stays, and ``after`` is ``before``. Returns
+    (before, after) so the caller can write the audit entry in the same transaction."""
     if status not in MARKABLE_STATUSES:
         raise StatusError(
             f"Cannot mark a document {status!r}.",
@@ -402,6 +422,8 @@ def set_document_status(
             hint="Say which one with --lang.",
         )
     before = rows[0]
+    if status == before.status:
+        return before, before  # already there: keep the first date
     if status != "void" and _ORDER[status] < _ORDER.get(before.status, 0):
         raise StatusError(
             f"{employee_id} {before.document} is already {before.status}; it cannot go back "

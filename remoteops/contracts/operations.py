@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from remoteops.contracts.manifest import (
@@ -109,6 +110,28 @@ def status(
         )
 
 
+@dataclass(frozen=True)
+class Marked:
+    """What ``contracts mark`` did: the document as it is now, and whether it changed
+    (False when the step had been recorded before; its first date is kept)."""
+
+    document: DocumentStatus
+    changed: bool
+
+    @property
+    def since(self) -> dt.datetime | None:
+        """When the document reached its current step."""
+        return getattr(self.document, _STEP_DATE.get(self.document.status, "generated_at"))
+
+
+_STEP_DATE = {
+    "sent": "sent_at",
+    "signed": "signed_at",
+    "returned": "returned_at",
+    "void": "voided_at",
+}
+
+
 def mark(
     company: Company,
     store: StateStore,
@@ -119,8 +142,9 @@ def mark(
     on: dt.date | None = None,
     note: str | None = None,
     lang: str | None = None,
-) -> DocumentStatus:
-    """Record that a document was sent, signed, returned or voided (audit-logged)."""
+) -> Marked:
+    """Record that a document was sent, signed, returned or voided (audit-logged). A step
+    recorded before is not recorded again: no new date, no audit entry."""
     employee = company.employee(employee_id)
     at = None
     if on is not None:
@@ -132,6 +156,8 @@ def mark(
         before, after = set_document_status(
             conn, employee.employee_id, document, new_status, language=lang, at=at, note=note
         )
+        if after is before:
+            return Marked(after, changed=False)
         store.audit(
             conn,
             f"contracts.{new_status}",
@@ -144,4 +170,4 @@ def mark(
                 "note": note,
             },
         )
-    return after
+    return Marked(after, changed=True)

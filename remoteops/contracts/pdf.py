@@ -43,6 +43,7 @@ from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from remoteops.contracts.errors import TemplateError
+from remoteops.contracts.templates import inside_folder
 from remoteops.errors import Problem, RemoteOpsError
 
 MM = 72 / 25.4
@@ -73,7 +74,9 @@ def make_url_fetcher(root: Path) -> Any:
     """A WeasyPrint URL fetcher that serves files under ``root`` and ``data:`` URLs only.
 
     Everything else (other files, http, https, ftp) is refused, and the refusal stops the
-    render with an error naming the URL.
+    render with an error naming the URL. The rule for files is
+    :func:`remoteops.contracts.templates.inside_folder`; ``contracts check`` lays out its
+    sample documents through this same fetcher.
     """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -89,8 +92,8 @@ def make_url_fetcher(root: Path) -> Any:
             if parts.scheme == "data":
                 return super().fetch(url, headers)
             if parts.scheme == "file" and parts.netloc in ("", "localhost"):
-                path = Path(unquote(parts.path)).resolve()
-                if path.is_relative_to(root) and path.is_file():
+                path = inside_folder(root, unquote(parts.path))
+                if path is not None:
                     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(
                         url, body=path.read_bytes(), headers={"Content-Type": mime}
@@ -896,25 +899,6 @@ def assemble_pdf(pages: Sequence[StampedPage], meta: FileMeta, font: StampFont) 
 
 
 # -- files -----------------------------------------------------------------------------------
-
-_TEMP_NAME = re.compile(r"^\..+\.(pdf|csv|json)\.[A-Za-z0-9_]+\.part$")  # files.TEMP_SUFFIX
-
-
-def remove_stale_temp_files(directory: Path) -> int:
-    """Remove temporary files an interrupted run left behind in ``directory`` (one level of
-    employee folders included). Returns how many were removed."""
-    removed = 0
-    if not directory.is_dir():
-        return 0
-    candidates = list(directory.iterdir())
-    for sub in list(candidates):
-        if sub.is_dir():
-            candidates += list(sub.iterdir())
-    for path in candidates:
-        if path.is_file() and _TEMP_NAME.match(path.name):
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 def sha256_of(path: Path) -> str:

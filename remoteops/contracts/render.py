@@ -9,15 +9,20 @@ The one entry point is :func:`render_agreements`. For each selected employee it
    employee only, with the template, line and field in the reason);
 3. lays out the sheets (shared sheets once per run, the employee's own sheets together with
    other employees' in one WeasyPrint call), stamps the footers and writes one PDF/A-3b
-   packet (or one file per document), atomically and owner-only;
-4. archives the file it replaces under ``superseded/`` and reports the old entries as
-   superseded; the store records new and superseded entries after each employee, and the
-   manifest files are rewritten at the end (also after Ctrl-C).
+   packet (or one file per document) completely under a temporary name, owner-only;
+4. keeps the file it replaces under ``superseded/``, renames the new file into place and
+   records new and superseded entries in one transaction; then the manifest files are
+   rewritten from the store (after each employee and at the end of every run, also after
+   Ctrl-C), so they always list exactly the documents in force.
+
+A full disk, a file-size limit or a missing permission stops the run with a clear
+:class:`OutputWriteError` before anything is replaced; earlier files and the store stay.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -29,14 +34,26 @@ from pathlib import Path
 from typing import Any, Literal
 
 from remoteops.contracts.context import Record, input_hash
-from remoteops.contracts.errors import DocumentGuardError, TemplateError, TemplateFieldError
+from remoteops.contracts.errors import (
+    DocumentGuardError,
+    OutputWriteError,
+    TemplateError,
+    TemplateFieldError,
+)
 from remoteops.contracts.manifest import (
     DocumentRecord,
     DocumentStore,
     ManifestFileStore,
-    read_manifest,
+    regenerate_manifest,
     utcnow,
-    write_manifest_files,
+)
+from remoteops.contracts.output import (
+    archive,
+    commit,
+    discard,
+    output_folder,
+    remove_stale_temp_files,
+    stage,
 )
 from remoteops.contracts.templates import (
     DOCUMENT_CODES,
@@ -46,7 +63,7 @@ from remoteops.contracts.templates import (
     load_templates,
 )
 from remoteops.errors import RemoteOpsError, UsageError
-from remoteops.files import private_dir
+from remoteops.files import safe_file
 from remoteops.models import Company, Employee
 
 #: Bump when the output changes for the same inputs (forces a re-render of everything).
@@ -130,11 +147,12 @@ def document_context(base: dict[str, Any], document: str, digest: str) -> dict[s
 
 
 def packet_path(out_dir: Path, employee_id: str, lang: str) -> Path:
-    return out_dir / f"{employee_id}-{lang}-packet.pdf"
+    return safe_file(Path(out_dir), f"{employee_id}-{lang}-packet.pdf")
 
 
 def document_path(out_dir: Path, employee_id: str, document: str, lang: str) -> Path:
-    return out_dir / employee_id / f"{employee_id}-{document}-{lang}.pdf"
+    folder = safe_file(Path(out_dir), employee_id)
+    return safe_file(folder, f"{employee_id}-{document}-{lang}.pdf")
 
 
 # -- one employee -----------------------------------------------------------------------
@@ -347,10 +365,14 @@ class _Renderer:
         if fallback:
             self.layout.ensure(fallback)
 
-    def write(self, job: _Job) -> tuple[list[DocumentRecord], list[DocumentRecord], int, int]:
-        """Assemble and write the job's file(s). Returns (records, superseded, files, pages)."""
+    def write(self, job: _Job) -> _Written:
+        """Assemble the job's file(s) and put them in place of the old version.
+
+        The new files are written completely under temporary names first; only then is the
+        old version kept under ``superseded/`` and the new files renamed into place. A full
+        disk or a file-size limit therefore fails before anything is replaced
+        (:class:`OutputWriteError`). The caller records the result in the store."""
         from remoteops.contracts.pdf import FileMeta, StampedPage, assemble_pdf
-        from remoteops.files import write_private
 
         eid, lang = job.employee_id, job.lang
         generated_at = utcnow().replace(microsecond=0)
@@ -378,8 +400,7 @@ class _Renderer:
                 start += len(pages)
             files.append((packet_path(self.out_dir, eid, lang), ranges, stamped))
 
-        superseded = self._archive_previous(job)
-        records, pages_written = [], 0
+        built: list[tuple[Path, list[tuple[_Document, int, int]], bytes, int]] = []
         for path, ranges, stamped in files:
             titles = [doc.rendered.title for doc, _, _ in ranges]
             meta = FileMeta(
@@ -394,12 +415,26 @@ class _Renderer:
                 meta,
                 self.font,
             )
-            write_private(path, data)
+            built.append((path, ranges, data, len(stamped)))
+
+        staged: list[Path] = []
+        try:
+            for path, _, data, _ in built:
+                staged.append(stage(path, data))
+            superseded, retire = self._archive_previous(job, {p.resolve() for p, *_ in built})
+        except BaseException:
+            discard(staged)
+            raise
+        for (path, *_), temp in zip(built, staged, strict=True):
+            commit(temp, path)
+
+        written = _Written(superseded=superseded, retire=retire, files=len(built))
+        for path, ranges, data, page_count in built:
             digest = hashlib.sha256(data).hexdigest()
-            pages_written += len(stamped)
+            written.pages += page_count
             relative = os.path.relpath(path, self.out_dir)
             for doc, first, last in ranges:
-                records.append(
+                written.records.append(
                     DocumentRecord(
                         employee_id=eid,
                         document=doc.rendered.document,
@@ -415,7 +450,7 @@ class _Renderer:
                         generated_at=generated_at,
                     )
                 )
-        return records, superseded, len(files), pages_written
+        return written
 
     def _stamped(self, doc: _Document, pages: list[Any], start: int, packet_total: int | None):
         """(page, left, right) for the pages of one document starting at packet page
@@ -434,27 +469,59 @@ class _Renderer:
             out.append((page, left, right))
         return out
 
-    def _archive_previous(self, job: _Job) -> list[DocumentRecord]:
-        """Move the files of the documents this job replaces to ``superseded/``."""
+    def _archive_previous(
+        self, job: _Job, new_paths: set[Path]
+    ) -> tuple[list[DocumentRecord], list[Path]]:
+        """Keep the files of the documents this job replaces under ``superseded/`` (hard
+        links: the old files stay in place until the new ones are renamed over them).
+
+        Returns the superseded records, each pointing at its kept file (or at no file, ``""``,
+        if the file was gone or changed before this run), and the old files that no new file
+        replaces, to remove once the store has recorded the change."""
         from remoteops.contracts.pdf import sha256_of
 
-        moved: dict[str, str] = {}
+        kept: dict[str, str] = {}
+        created: list[Path] = []
+        retire: list[Path] = []
         superseded = []
-        for record in job.previous:
-            if record.pdf_path not in moved:
-                moved[record.pdf_path] = record.pdf_path
-                old = self.out_dir / record.pdf_path
-                if old.is_file() and sha256_of(old) == record.sha256:
-                    archive = (
-                        self.out_dir
-                        / SUPERSEDED_DIR
-                        / (f"{old.stem}-{record.sha256[:10]}{old.suffix}")
+        try:
+            for record in job.previous:
+                if record.pdf_path not in kept:
+                    kept[record.pdf_path] = ""
+                    old = self.out_dir / record.pdf_path
+                    name = Path(record.pdf_path)
+                    target = safe_file(
+                        self.out_dir / SUPERSEDED_DIR,
+                        f"{name.stem}-{record.sha256[:10]}{name.suffix}",
                     )
-                    private_dir(archive.parent)
-                    os.replace(old, archive)
-                    moved[record.pdf_path] = os.path.relpath(archive, self.out_dir)
-            superseded.append(replace(record, status="superseded", pdf_path=moved[record.pdf_path]))
-        return superseded
+                    relative = os.path.relpath(target, self.out_dir)
+                    intact = old.is_file() and sha256_of(old) == record.sha256
+                    if target.is_file() and sha256_of(target) == record.sha256:
+                        kept[record.pdf_path] = relative  # kept by a run that was stopped
+                    elif intact:
+                        archive(old, target)
+                        created.append(target)
+                        kept[record.pdf_path] = relative
+                    if intact and old.resolve() not in new_paths:
+                        retire.append(old)  # kept above; no new file takes its place
+                superseded.append(
+                    replace(record, status="superseded", pdf_path=kept[record.pdf_path])
+                )
+        except BaseException:
+            discard(created)
+            raise
+        return superseded, retire
+
+
+@dataclass
+class _Written:
+    """What :meth:`_Renderer.write` put in place, for the store and the report."""
+
+    records: list[DocumentRecord] = field(default_factory=list)
+    superseded: list[DocumentRecord] = field(default_factory=list)
+    retire: list[Path] = field(default_factory=list)
+    files: int = 0
+    pages: int = 0
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -512,12 +579,8 @@ def render_agreements(
         raise UsageError(f"engine must be 'sheets' or 'naive', not {engine!r}")
     if batch_size < 1:
         raise UsageError("batch_size must be at least 1")
-    from remoteops.contracts.pdf import remove_stale_temp_files
-
     started_cpu, started_wall = time.process_time(), time.perf_counter()
-    out = Path(out_dir)
-    private_dir(out)
-    out = out.resolve()
+    out = output_folder(Path(out_dir))
     if not isinstance(templates, TemplateSet):
         templates = load_templates(templates)
     employees = select_employees(company, employee_ids)
@@ -526,9 +589,9 @@ def render_agreements(
     previous: dict[str, list[DocumentRecord]] = {}
     for record in previous_all:
         previous.setdefault(record.employee_id, []).append(record)
-    manifest = {(r.employee_id, r.document, r.language): r for r in read_manifest(out)}
 
     remove_stale_temp_files(out)
+    regenerate_manifest(out, store)  # right from the start, whatever an earlier run left
     renderer = _Renderer(
         company,
         templates,
@@ -581,27 +644,30 @@ def render_agreements(
                     tell(eid, "failed")
                     continue
                 try:
-                    records, superseded, files, pages = renderer.write(job)
-                except TemplateError:
-                    raise
+                    written = renderer.write(job)
+                except (TemplateError, OutputWriteError):
+                    raise  # not this employee's problem: stop the run
                 except RemoteOpsError as exc:
                     report.failures.append(_failure(eid, exc))
                     tell(eid, "failed")
                     continue
-                store.record(records, superseded)
-                for old in job.previous:
-                    manifest.pop((old.employee_id, old.document, old.language), None)
-                for record in records:
-                    manifest[(record.employee_id, record.document, record.language)] = record
-                report.rendered.extend(records)
-                report.superseded.extend(superseded)
-                report.files_written += files
-                report.pages_written += pages
+                # new and superseded entries in one transaction, then the old files go
+                store.record(written.records, written.superseded)
+                discard(written.retire)
+                regenerate_manifest(out, store)
+                report.rendered.extend(written.records)
+                report.superseded.extend(written.superseded)
+                report.files_written += written.files
+                report.pages_written += written.pages
                 tell(eid, "rendered")
             renderer.layout.forget_personal()
+    except BaseException:
+        with contextlib.suppress(RemoteOpsError):  # in step with the store; first error wins
+            regenerate_manifest(out, store)
+        raise
+    else:
+        regenerate_manifest(out, store)  # every run, also when nothing changed
     finally:
-        if report.rendered or not (out / "manifest.json").exists():
-            write_manifest_files(out, list(manifest.values()))
         report.layout_renders = renderer.layout.stats.renders
         report.pages_laid_out = renderer.layout.stats.pages_laid_out
         report.cpu_seconds = time.process_time() - started_cpu

@@ -108,6 +108,36 @@ _LEFTOVER_SYNTAX = re.compile(r"\{\{|\{%|\{#|%\}|\}\}|#\}")
 _NONE_WORD = re.compile(r"(?<![\w-])None(?![\w-])")
 
 
+def inside_folder(root: Path, path: str | Path) -> Path | None:
+    """The real path of ``path`` if it is a file inside ``root`` once every symbolic link is
+    resolved, else None.
+
+    The one rule for what the templates may use: the Jinja2 loader applies it to every
+    template and the PDF renderer's URL fetcher to every stylesheet, image and font (http,
+    ``file:///etc/...`` and links out of the folder are refused), when rendering and when
+    checking alike."""
+    real = Path(path).resolve()
+    return real if real.is_relative_to(Path(root).resolve()) and real.is_file() else None
+
+
+class _FolderLoader(FileSystemLoader):
+    """A :class:`FileSystemLoader` that refuses templates whose real file is outside the
+    folder (a symbolic link out of it)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(str(root))
+        self.root = Path(root)
+
+    def get_source(self, environment: Any, template: str) -> Any:
+        source, filename, uptodate = super().get_source(environment, template)
+        if inside_folder(self.root, filename) is None:
+            raise TemplateError(
+                [Problem(template, None, None, "refused: a link to a file outside the folder")],
+                directory=str(self.root),
+            )
+        return source, filename, uptodate
+
+
 def default_templates_dir() -> Path:
     """The bundled templates (``contracts/templates`` in the source tree)."""
     return Path(__file__).resolve().parents[2] / "contracts" / "templates"
@@ -192,7 +222,7 @@ class TemplateSet:
             )
         self.directory = self.directory.resolve()
         self.env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(str(self.directory)),
+            loader=_FolderLoader(self.directory),
             autoescape=select_autoescape(
                 enabled_extensions=("html", "htm", "xml"), default_for_string=True, default=False
             ),
@@ -344,11 +374,16 @@ class TemplateSet:
         return left, right
 
     # -- checking ---------------------------------------------------------------------
-    def check(self, languages: Iterable[str] | None = None, *, sample=None) -> list[Problem]:
+    def check(
+        self, languages: Iterable[str] | None = None, *, sample=None, resources: bool = False
+    ) -> list[Problem]:
         """Every problem found: missing documents, syntax errors, a failed test render.
 
         ``sample`` is an optional ``(company, employee)`` pair for the test render; by default
-        an invented sample company is used.
+        an invented sample company is used. With ``resources`` the sample documents are also
+        laid out as PDF pages, through the renderer's own layout and URL fetcher, so a
+        stylesheet, image or font the renderer would refuse (outside the folder, http) is
+        found here too.
         """
         from remoteops.contracts.samples import sample_company
 
@@ -365,6 +400,8 @@ class TemplateSet:
                 self.env.get_template(name)
             except TemplateSyntaxError as exc:
                 problems.append(Problem(name, exc.lineno, None, f"syntax error: {exc.message}"))
+            except TemplateError as exc:
+                problems.extend(exc.problems)
         if problems:
             return problems
         if sample:
@@ -389,7 +426,39 @@ class TemplateSet:
         for lang in langs:
             for company, employee in samples:
                 self._check_render(lang, company, employee, problems, seen)
+        if resources and not problems:
+            for lang in langs:
+                self._check_layout(lang, samples, problems, seen)
         return problems
+
+    def _check_layout(self, lang, samples, problems, seen) -> None:
+        """Lay out the sample documents of ``lang`` as the renderer does (the same
+        :class:`~remoteops.contracts.pdf.SheetLayout` and URL fetcher); add new problems."""
+        from remoteops.contracts.pdf import PdfRenderError, SheetLayout, make_sheet
+        from remoteops.contracts.render import document_context
+
+        sheets = []
+        for company, employee in samples:
+            base = self.base_context(company, employee, lang=lang)
+            for document in DOCUMENTS:
+                rendered = self.render_document(
+                    document, document_context(base, document, "0" * 64)
+                )
+                sheets += [
+                    make_sheet(lang, rendered.head, html, self.version(lang), "sample").full()
+                    for html in rendered.sheets
+                ]
+        found: list[Problem] = []
+        try:
+            SheetLayout(self.directory).ensure(sheets)
+        except TemplateError as exc:
+            found.extend(exc.problems)
+        except PdfRenderError as exc:
+            found.append(Problem(f"{lang}/", None, None, exc.message))
+        for problem in found:
+            if str(problem) not in seen:
+                seen.add(str(problem))
+                problems.append(problem)
 
     def _check_render(self, lang, company, employee, problems, seen) -> None:
         """Test-render every document of ``lang`` for one sample employee; add new problems."""
@@ -483,9 +552,10 @@ def load_templates(directory: str | Path | None = None, *, check: bool = True) -
 
 
 def check_templates(directory: str | Path | None = None) -> list[Problem]:
-    """All problems of a templates folder (empty list: ready to use)."""
+    """All problems of a templates folder (empty list: ready to use), including the
+    resources the renderer would refuse (see :meth:`TemplateSet.check`)."""
     try:
-        return TemplateSet(directory).check()
+        return TemplateSet(directory).check(resources=True)
     except TemplateError as exc:
         return exc.problems
 

@@ -100,3 +100,145 @@ def test_broken_templates_folder_is_reported(cli, company_dir, tmp_path):
     (broken / "base.html").write_text("{% block x %}", encoding="utf-8")
     result = cli("-i", company_dir, "contracts", "check", "--templates", broken)
     assert result.exit_code == 1 and "problem" in result.stderr
+
+
+def test_repeating_a_step_keeps_its_first_date(cli, company_dir):
+    eid = scheduled(cli, company_dir)[0]["employee_id"]
+    assert cli("-i", company_dir, "contracts", "render", eid, "--json").exit_code == 0
+    first = cli("-i", company_dir, "contracts", "mark", eid, "home-office", "signed")
+    assert first.exit_code == 0, first.output
+
+    def home_office() -> dict:
+        rows = json.loads(cli("-i", company_dir, "contracts", "status", "--json").stdout)
+        return next(r for r in rows if r["employee_id"] == eid and r["document"] == "home-office")
+
+    signed_at = home_office()["signed_at"]
+    assert signed_at
+    for extra in ([], ["--date", "2026-01-05"], ["--note", "again"]):
+        again = cli("-i", company_dir, "contracts", "mark", eid, "home-office", "signed", *extra)
+        assert again.exit_code == 0, again.output
+        said = " ".join(again.stdout.split())
+        assert f"already signed on {signed_at[:10]}" in said and "nothing changed" in said
+        assert home_office()["signed_at"] == signed_at
+    log = json.loads(cli("-i", company_dir, "log", "--employee", eid, "--json").stdout)
+    assert [e["action"] for e in log].count("contracts.signed") == 1
+
+
+def _templates_with(tmp_path, name: str, link: str):
+    """A copy of the bundled templates whose base.html also loads ``link``."""
+    import shutil
+
+    from remoteops.contracts.templates import default_templates_dir
+
+    folder = tmp_path / name
+    shutil.copytree(default_templates_dir(), folder)
+    if link:
+        base = folder / "base.html"
+        tag = '<link rel="stylesheet" href="style.css">'
+        base.write_text(
+            base.read_text("utf-8").replace(tag, f'{tag}<link rel="stylesheet" href="{link}">'),
+            "utf-8",
+        )
+    return folder
+
+
+def _outside_css(tmp_path):
+    outside = tmp_path / "outside.css"
+    outside.write_text("body { color: black }", "utf-8")
+    return outside
+
+
+@pytest.mark.parametrize("case", ["file-url", "symlink-out", "http", "template-symlink"])
+def test_check_refuses_what_render_refuses(cli, company_dir, tmp_path, case):
+    if case == "file-url":
+        folder, refused = _templates_with(tmp_path, "t", "file:///etc/hostname"), "/etc/hostname"
+    elif case == "http":
+        url = "http://intranet.example/brand.css"
+        folder, refused = _templates_with(tmp_path, "t", url), url
+    elif case == "symlink-out":  # a stylesheet in the folder that is a link out of it
+        folder, refused = _templates_with(tmp_path, "t", "brand.css"), "brand.css"
+        (folder / "brand.css").symlink_to(_outside_css(tmp_path))
+    else:  # a template that is a link out of the folder
+        folder, refused = _templates_with(tmp_path, "t", ""), "macros.html"
+        outside = tmp_path / "macros.html"
+        outside.write_bytes((folder / "macros.html").read_bytes())
+        (folder / "macros.html").unlink()
+        (folder / "macros.html").symlink_to(outside)
+    checked = cli("-i", company_dir, "contracts", "check", "--templates", folder)
+    assert checked.exit_code == 1, checked.output
+    assert refused in checked.stdout and "refused" in checked.stdout
+    assert "OK" not in checked.stdout and "Traceback" not in checked.output
+
+    eid = scheduled(cli, company_dir)[0]["employee_id"]
+    rendered = cli("-i", company_dir, "contracts", "render", eid, "--templates", folder)
+    assert rendered.exit_code == 1 and refused in rendered.stderr, rendered.output
+    assert not list((tmp_path / "out").rglob("*.pdf"))
+
+
+def test_every_contracts_help_has_an_example(cli):
+    for command in ([], ["render"], ["status"], ["mark"], ["check"]):
+        shown = cli("contracts", *command, "--help")
+        assert shown.exit_code == 0
+        assert "Example:" in shown.stdout and "remoteops contracts" in shown.stdout, command
+
+
+def test_formula_like_names_are_inert_in_status_csv_and_manifest(cli, company_dir, tmp_path):
+    from remoteops.csvio import from_spreadsheet_cell
+    from remoteops.synthetic import EMPLOYEE_COLUMNS
+
+    starts = ["=", "+", "-", "@"]
+    path = company_dir / "employees.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    chosen = [r for r in rows if r["status"] == "active" and r["home_office_start"]][:4]
+    assert len(chosen) == 4
+    names = {}
+    for row, start in zip(chosen, starts, strict=True):
+        row["first_name"] = f"{start}HYPERLINK(1)"
+        row["last_name"] = f"{start}cmd|calc"
+        names[row["employee_id"]] = f"{row['first_name']} {row['last_name']}"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, EMPLOYEE_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    # HR may put the employee's name first in a document's title: it reaches the manifest.
+    folder = _templates_with(tmp_path, "t", "")
+    base = folder / "base.html"
+    base.write_text(
+        base.read_text("utf-8").replace(
+            "<title>{{ doc_title }}</title>",
+            "<title>{{ employee.first_name }} {{ doc_title }}</title>",
+        ),
+        "utf-8",
+    )
+    ids = sorted(names)
+    result = cli("-i", company_dir, "contracts", "render", *ids, "--templates", folder, "--json")
+    assert result.exit_code == 0, result.output
+
+    def assert_inert(text: str) -> list[list[str]]:
+        table = list(csv.reader(io.StringIO(text)))
+        for line in table:
+            for cell in line:
+                assert not cell.startswith(tuple(starts)), f"formula cell {cell!r}"
+        return table
+
+    status = cli("-i", company_dir, "contracts", "status", "--csv")
+    table = assert_inert(status.stdout)
+    header = table[0]
+    shown = {
+        from_spreadsheet_cell(line[header.index("employee_id")]): from_spreadsheet_cell(
+            line[header.index("name")]
+        )
+        for line in table[1:]
+    }
+    assert shown == names
+
+    out = tmp_path / "out" / "contracts"
+    table = assert_inert((out / "manifest.csv").read_text("utf-8"))
+    header = table[0]
+    titles = {from_spreadsheet_cell(line[header.index("title")]) for line in table[1:]}
+    first_names = {name.split(" ")[0] for name in names.values()}
+    assert {title.split(" ")[0] for title in titles} == first_names
+    from remoteops.contracts import read_manifest
+
+    assert {r.title for r in read_manifest(out)} == titles  # the JSON holds the real values

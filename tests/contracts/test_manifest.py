@@ -176,3 +176,14 @@ def test_renderer_records_into_the_state_store_with_audit(tmp_path, synthetic_co
         history = document_status(conn, include_history=True)
     assert sorted(r.status for r in history) == ["generated"] * 4 + ["superseded"] * 4
     store.close()
+
+
+def test_repeating_a_step_changes_nothing(conn):
+    record_rendered(conn, [_record("E1", "home-office", "a" * 64)])
+    signed_at = T0 + dt.timedelta(days=1)
+    _, signed = set_document_status(conn, "E1", "home-office", "signed", at=signed_at)
+    before, after = set_document_status(
+        conn, "E1", "home-office", "signed", at=T0 + dt.timedelta(days=4), note="again"
+    )
+    assert after is before and after.signed_at == signed_at and after.note is None
+    assert document_status(conn)[0] == signed
