@@ -12,7 +12,29 @@ from remoteops.cli.common import CsvOption, JsonOption, console, emit, output_fo
 from remoteops.errors import UsageError
 from remoteops.routes import FAIL_REASONS
 
-app = typer.Typer(help="Delivery runs: plan the vans, print run sheets, track every stop.")
+app = typer.Typer(
+    help="""Delivery runs: plan the vans, print run sheets, track every stop.
+
+    A day's work: plan the runs, print the run sheets and map, send the invitations, load
+    the van, then record each stop as delivered or failed; replan what is left.
+
+    Example:
+
+        remoteops routes plan --from 2026-12-01 --days 5
+
+        remoteops routes sheet 2026-12-01
+
+        remoteops routes map 2026-12-01
+
+        remoteops routes notify 2026-12-01
+
+        remoteops routes load 2026-12-01 --van "VW Bus 1"
+
+        remoteops routes deliver E0042 --received-by "Anna Weiß"
+
+        remoteops routes status
+    """
+)
 
 
 RUN_COLUMNS = {
@@ -77,11 +99,15 @@ CapacityOption = Annotated[
     int | None, typer.Option(help="Boxes per van load [default: company.yml].")
 ]
 SecondsOption = Annotated[
-    float | None, typer.Option(help="Time limit for the solver in seconds [default: 20].")
+    float | None,
+    typer.Option(help="Time limit for the solver in seconds, above 0 [default: 20]."),
 ]
-SeedOption = Annotated[int | None, typer.Option(help="Solver seed: same seed, same plan.")]
+SeedOption = Annotated[
+    int | None, typer.Option(help="Solver seed, 0 or more: same seed, same plan.")
+]
 OsrmOption = Annotated[
-    str | None, typer.Option(help="Road distances from an OSRM server (table service) URL.")
+    str | None,
+    typer.Option(help="Road distances from an OSRM server (table service), http(s) URL."),
 ]
 MatrixOption = Annotated[
     Path | None, typer.Option(help="Road distances from a CSV file: from,to,km,minutes.")

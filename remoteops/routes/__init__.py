@@ -8,9 +8,12 @@
 - :mod:`remoteops.routes.solver`: the only module that talks to PyVRP.
 - :mod:`remoteops.routes.store`: plans, loading, deliveries and replanning in the state
   database.
-- :mod:`remoteops.routes.sheets`: run sheets (PDF, CSV), maps and calendar invitations.
+- :mod:`remoteops.routes.sheets`: run sheets (PDF, CSV), the static map and calendar
+  invitations.
+- :mod:`remoteops.routes.maps`: the interactive HTML map (Leaflet inline, vendored in
+  ``leaflet/``; inventory text only as JSON data, never as template source or HTML).
 
-None of these import PyVRP, WeasyPrint, matplotlib, folium or icalendar at import time.
+None of these import PyVRP, WeasyPrint, matplotlib or icalendar at import time.
 """
 
 #: Why a stop can fail (``routes fail --reason``); the state store checks the same list.

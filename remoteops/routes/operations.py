@@ -9,16 +9,24 @@ domain objects the CLI only has to print.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import math
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 from remoteops.errors import NotFoundError, RemoteOpsError, UsageError
+from remoteops.files import safe_file, slug, write_private
 from remoteops.models import Company
 from remoteops.routes import store as rs
 from remoteops.routes.planning import DeliveryPlan, DeliveryRun, delivery_problem, stops_for
 from remoteops.routes.travel import TravelSettings
 from remoteops.state import StateStore
+
+#: Longest solver time limit ``--seconds`` accepts (a day).
+MAX_SECONDS = 86_400
+#: Largest solver seed (PyVRP's random number generator takes an unsigned 32-bit seed; the
+#: parallel workers use seed, seed+1, ...).
+MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,29 @@ class PlanRequest:
     seed: int | None = None
     osrm_url: str | None = None
     matrix_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.seconds is not None and not (
+            math.isfinite(self.seconds) and 0 < self.seconds <= MAX_SECONDS
+        ):
+            raise UsageError(
+                f"--seconds must be a number of seconds above 0 and at most {MAX_SECONDS}, "
+                f"not {self.seconds:g}.",
+                hint="For example --seconds 20 (the default).",
+            )
+        if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
+            raise UsageError(
+                f"--seed must be a whole number from 0 to {MAX_SEED}, not {self.seed}.",
+                hint="The same seed gives the same plan; any number in that range will do.",
+            )
+        if self.osrm_url is not None:
+            parts = urllib.parse.urlsplit(self.osrm_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise UsageError(
+                    f"--osrm must be the http:// or https:// address of an OSRM server, "
+                    f"not {self.osrm_url!r}.",
+                    hint="For example --osrm http://localhost:5000",
+                )
 
     def travel(self) -> TravelSettings:
         if self.osrm_url and self.matrix_file:
@@ -131,10 +162,6 @@ def runs_for(store: StateStore, day: dt.date | None, van: str | None = None) -> 
     return [r.run for r in runs]
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "van"
-
-
 def write_run_sheets(
     company: Company, store: StateStore, day: dt.date, out: Path, *, van: str | None = None
 ) -> list[Path]:
@@ -146,31 +173,31 @@ def write_run_sheets(
         write_run_sheet_pdf,
     )
 
+    runs = runs_for(store, day, van)
+    names = [f"run-sheet-{day:%Y-%m-%d}-{slug(run.van, default='van')}" for run in runs]
+    targets = [(safe_file(out, f"{n}.csv"), safe_file(out, f"{n}.pdf")) for n in names]
     written = []
-    for run in runs_for(store, day, van):
+    for run, (csv_path, pdf_path) in zip(runs, targets, strict=True):
         sheet = run_sheet(run, company)
-        stem = out / f"run-sheet-{day:%Y-%m-%d}-{_slug(run.van)}"
-        written.append(write_run_sheet_csv(stem.with_suffix(".csv"), sheet))
+        written.append(write_run_sheet_csv(csv_path, sheet))
         written.append(
-            write_run_sheet_pdf(
-                stem.with_suffix(".pdf"),
-                sheet,
-                company,
-                overview_png=overview_png([run], company),
-            )
+            write_run_sheet_pdf(pdf_path, sheet, company, overview_png=overview_png([run], company))
         )
     return written
 
 
 def write_maps(company: Company, store: StateStore, day: dt.date | None, out: Path) -> list[Path]:
     """An interactive HTML map and a static PNG of the runs of ``day`` (or all)."""
-    from remoteops.routes.sheets import write_map_html, write_map_png
+    from remoteops.routes.maps import write_map_html
+    from remoteops.routes.sheets import write_map_png
 
     runs = runs_for(store, day)
-    stem = out / (f"routes-{day:%Y-%m-%d}" if day else "routes-all")
+    stem = f"routes-{day:%Y-%m-%d}" if day else "routes-all"
+    title = f"Delivery runs {day:%a %d.%m.%Y}" if day else "Delivery runs"
+    html_path, png_path = safe_file(out, f"{stem}.html"), safe_file(out, f"{stem}.png")
     return [
-        write_map_html(stem.with_suffix(".html"), runs, company),
-        write_map_png(stem.with_suffix(".png"), runs, company),
+        write_map_html(html_path, runs, company, title=title),
+        write_map_png(png_path, runs, company),
     ]
 
 
@@ -178,16 +205,20 @@ def write_notifications(
     company: Company, store: StateStore, day: dt.date | None, out: Path
 ) -> list[Path]:
     """Per employee on the runs of ``day`` (or all): an ``.ics`` invitation with the arrival
-    window and the message text in their language (``.txt``: subject, blank line, body)."""
-    from remoteops.files import write_private
+    window and the message text in their language (``.txt``: subject, blank line, body).
+
+    Every file name is checked before the first file is written, so an employee ID that
+    would not make a safe file name stops the batch with nothing written."""
     from remoteops.routes.sheets import invitation_text, write_invitations
 
     runs = runs_for(store, day)
+    texts = [
+        (safe_file(out, f"{stop.employee_id}.txt"), stop) for run in runs for stop in run.stops
+    ]
     written = write_invitations(out, runs, company)
-    for run in runs:
-        for stop in run.stops:
-            subject, body = invitation_text(company.employee(stop.employee_id), stop, company)
-            written.append(write_private(out / f"{stop.employee_id}.txt", f"{subject}\n\n{body}\n"))
+    for path, stop in texts:
+        subject, body = invitation_text(company.employee(stop.employee_id), stop, company)
+        written.append(write_private(path, f"{subject}\n\n{body}\n"))
     return written
 
 

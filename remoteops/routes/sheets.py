@@ -1,9 +1,10 @@
-"""What the driver and the employees get: run sheets (PDF and CSV), maps, calendar invitations.
+"""What the driver and the employees get: run sheets (PDF and CSV), the static map, calendar
+invitations (the interactive map is :mod:`remoteops.routes.maps`).
 
 Everything here reads a planned :class:`~remoteops.routes.planning.DeliveryRun` and the
 company; names, addresses, phone numbers and serials come from the inventory, never from the
 plan.  Files carry personal data, so they are written atomically and owner-only (0600).
-Heavy libraries (WeasyPrint, matplotlib, folium, icalendar) are imported where used.
+Heavy libraries (WeasyPrint, matplotlib, icalendar) are imported where used.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from remoteops.csvio import SpreadsheetSafeWriter
-from remoteops.files import write_private
+from remoteops.files import safe_file, write_private
 from remoteops.models import Company, Employee
+from remoteops.routes.maps import COLOURS, route_points
 from remoteops.routes.planning import DeliveryRun, PlannedStop
 
 TIMEZONE = "Europe/Berlin"
-
-#: Run colours on maps, in van order.
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 
 
 # -- the run sheet's content -------------------------------------------------------------------
@@ -239,20 +238,6 @@ def write_run_sheet_pdf(
 # -- maps ------------------------------------------------------------------------------------
 
 
-def _route_points(run: DeliveryRun, company: Company) -> list[tuple[float, float]]:
-    depot = company.depot.location
-    points = [(depot.latitude, depot.longitude)]
-    trip = 1
-    for s in run.stops:
-        if s.trip != trip:
-            points.append((depot.latitude, depot.longitude))
-            trip = s.trip
-        loc = company.employee(s.employee_id).location
-        points.append((loc.latitude, loc.longitude))
-    points.append((depot.latitude, depot.longitude))
-    return points
-
-
 def overview_png(runs: Sequence[DeliveryRun], company: Company, *, width_in: float = 7.0) -> bytes:
     """A static map of the runs (lines between stops, numbered), as PNG bytes."""
     import matplotlib
@@ -265,7 +250,7 @@ def overview_png(runs: Sequence[DeliveryRun], company: Company, *, width_in: flo
         depot = company.depot.location
         for k, run in enumerate(runs):
             colour = COLOURS[k % len(COLOURS)]
-            pts = _route_points(run, company)
+            pts = route_points(run, company)
             ax.plot(
                 [p[1] for p in pts],
                 [p[0] for p in pts],
@@ -288,7 +273,9 @@ def overview_png(runs: Sequence[DeliveryRun], company: Company, *, width_in: flo
         ax.set_aspect(1 / max(0.2, math.cos(math.radians(depot.latitude))))
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
-        ax.legend(fontsize=7, loc="best")
+        legend = ax.legend(fontsize=7, loc="best")
+        for text in legend.get_texts():
+            text.set_parse_math(False)  # a van name is text, never mathtext ("$...$")
         ax.grid(True, lw=0.3)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", bbox_inches="tight")
@@ -299,45 +286,6 @@ def overview_png(runs: Sequence[DeliveryRun], company: Company, *, width_in: flo
 
 def write_map_png(path: Path, runs: Sequence[DeliveryRun], company: Company) -> Path:
     return write_private(Path(path), overview_png(runs, company, width_in=10.0))
-
-
-def map_html(runs: Sequence[DeliveryRun], company: Company) -> str:
-    """An interactive Leaflet map (folium): one layer per run, a marker per stop."""
-    import folium
-
-    depot = company.depot.location
-    fmap = folium.Map(
-        location=[depot.latitude, depot.longitude], zoom_start=10, tiles="OpenStreetMap"
-    )
-    folium.Marker(
-        [depot.latitude, depot.longitude],
-        tooltip=f"Depot: {company.depot.name}",
-        icon=folium.Icon(color="black", icon="home"),
-    ).add_to(fmap)
-    for k, run in enumerate(runs):
-        colour = COLOURS[k % len(COLOURS)]
-        layer = folium.FeatureGroup(name=f"{run.van} {run.day:%a %d.%m.}")
-        folium.PolyLine(_route_points(run, company), color=colour, weight=3).add_to(layer)
-        for s in run.stops:
-            e = company.employee(s.employee_id)
-            label = (
-                f"{s.sequence}. {e.full_name}, {e.address.one_line()}, "
-                f"{s.window_start:%H:%M}-{s.window_end:%H:%M}, {s.boxes} boxes"
-            )
-            folium.CircleMarker(
-                [e.location.latitude, e.location.longitude],
-                radius=6,
-                color=colour,
-                fill=True,
-                tooltip=html.escape(label),
-            ).add_to(layer)
-        layer.add_to(fmap)
-    folium.LayerControl().add_to(fmap)
-    return fmap.get_root().render()
-
-
-def write_map_html(path: Path, runs: Sequence[DeliveryRun], company: Company) -> Path:
-    return write_private(Path(path), map_html(runs, company).encode("utf-8"))
 
 
 # -- calendar invitations ------------------------------------------------------------------
@@ -426,10 +374,11 @@ def invitation_ics(
 
 
 def write_invitations(directory: Path, runs: Sequence[DeliveryRun], company: Company) -> list[Path]:
-    """One ``EMPLOYEE_ID.ics`` per stop of ``runs`` in ``directory``."""
-    paths = []
-    for run in runs:
-        for stop in run.stops:
-            data = invitation_ics(run, stop, company)
-            paths.append(write_private(Path(directory) / f"{stop.employee_id}.ics", data))
-    return paths
+    """One ``EMPLOYEE_ID.ics`` per stop of ``runs`` in ``directory``. Every file name is
+    checked (:func:`~remoteops.files.safe_file`) before the first file is written."""
+    files = [
+        (safe_file(directory, f"{stop.employee_id}.ics"), run, stop)
+        for run in runs
+        for stop in run.stops
+    ]
+    return [write_private(path, invitation_ics(run, stop, company)) for path, run, stop in files]

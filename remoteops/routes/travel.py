@@ -78,6 +78,13 @@ class TravelSettings:
             raise TravelError("The csv travel model needs a matrix file.")
         if self.method == "osrm" and not self.osrm_url:
             raise TravelError("The osrm travel model needs a server URL (--osrm URL).")
+        if self.osrm_url is not None:
+            parts = urllib.parse.urlsplit(self.osrm_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise TravelError(
+                    f"The OSRM server URL {self.osrm_url!r} is not an http:// or https:// address.",
+                    hint="For example --osrm http://localhost:5000",
+                )
         if not 1.0 <= self.detour_factor <= 5.0:
             raise TravelError(
                 f"Detour factor {self.detour_factor} is implausible.",

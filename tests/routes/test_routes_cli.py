@@ -153,3 +153,37 @@ def test_unknown_day_and_van_are_friendly(cli, company_dir):
 def test_status_before_any_plan(cli, company_dir):
     result = cli("-i", company_dir, "routes", "sheet", "2026-12-01")
     assert result.exit_code == 1 and "no delivery plan yet" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("--seconds", "0"), "--seconds"),
+        (("--seconds", "-3"), "--seconds"),
+        (("--seconds", "nan"), "--seconds"),
+        (("--seconds", "inf"), "--seconds"),
+        (("--seed", "-1"), "--seed"),
+        (("--seed", str(2**40)), "--seed"),
+        (("--osrm", "file:///etc"), "--osrm"),
+        (("--osrm", "ftp://osrm.example"), "--osrm"),
+        (("--osrm", "http://"), "--osrm"),
+    ],
+)
+def test_bad_plan_options_are_usage_errors(cli, company_dir, args, named):
+    for command in ("plan", "replan"):
+        result = cli("-i", company_dir, "routes", command, "--from", "2026-12-01", *args)
+        assert result.exit_code == 2, result.output
+        assert named in result.stderr
+        assert "bug" not in result.output and "Traceback" not in result.output
+
+
+def test_routes_help_teaches_with_examples(cli):
+    group = cli("routes", "--help")
+    assert group.exit_code == 0
+    assert "Example:" in group.stdout
+    assert "remoteops routes plan --from" in group.stdout
+    commands = ("plan", "replan", "sheet", "map", "notify", "load", "deliver", "fail", "status")
+    for command in commands:
+        shown = cli("routes", command, "--help")
+        assert shown.exit_code == 0, shown.output
+        assert "Example:" in shown.stdout and f"remoteops routes {command}" in shown.stdout

@@ -10,10 +10,10 @@ import stat
 import pytest
 from routes_helpers import FAST, MONDAY, company, ring
 
+from remoteops.routes.maps import map_html
 from remoteops.routes.planning import delivery_problem, plan_deliveries
 from remoteops.routes.sheets import (
     invitation_text,
-    map_html,
     run_sheet,
     run_sheet_csv,
     write_invitations,
@@ -116,3 +116,35 @@ def test_maps(tmp_path, firm, run):
         assert s.name.split()[-1] in page
     png = write_map_png(tmp_path / "map.png", [run], firm)
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_csv_run_sheet_protects_formula_cells(tmp_path, firm):
+    """A name like ``=HYPERLINK(...)`` or a phone number starting with ``+`` never becomes a
+    live formula when the driver's office opens the run sheet in a spreadsheet."""
+    from remoteops.csvio import from_spreadsheet_cell
+
+    evil = {
+        "first_name": '=HYPERLINK("http://evil.example/","click")',
+        "last_name": "@SUM(A1:A9)",
+        "phone": "+49 30 1234567",
+        "address": dataclasses.replace(firm.employees[0].address, street="-2+3 Hinterhof"),
+    }
+    people = list(firm.employees)
+    people[0] = dataclasses.replace(people[0], **evil)
+    people[1] = dataclasses.replace(people[1], phone="=1+1")
+    firm = dataclasses.replace(firm, employees=tuple(people))
+    plan = plan_deliveries(delivery_problem(firm, MONDAY, 1), options=FAST)
+    (run,) = plan.runs
+    path = write_run_sheet_csv(tmp_path / "sheet.csv", run_sheet(run, firm))
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    header = rows[0]
+    by_id = {row[header.index("employee_id")]: row for row in rows[1:]}
+    first = by_id[people[0].employee_id]
+    # The apostrophe is the spreadsheet's "this is text" mark; reading back gives the value.
+    assert from_spreadsheet_cell(first[header.index("name")]) == people[0].full_name
+    assert first[header.index("phone")] == "'+49 30 1234567"
+    assert from_spreadsheet_cell(first[header.index("phone")]) == "+49 30 1234567"
+    assert by_id[people[1].employee_id][header.index("phone")] == "'=1+1"

@@ -245,3 +245,12 @@ def test_osrm_errors_are_explained():
     closed.server.server_close()
     with pytest.raises(TravelError, match="Cannot reach"):
         build_travel_matrix(TravelSettings(method="osrm", osrm_url=closed.url), POINTS)
+
+
+@pytest.mark.parametrize("url", ["file:///etc", "ftp://osrm.example", "http://", "localhost:5000"])
+def test_osrm_url_must_be_http(url):
+    """The travel model only ever asks an http(s) server, also for a stored plan."""
+    with pytest.raises(TravelError, match="http"):
+        TravelSettings.from_osrm(url)
+    with pytest.raises(TravelError, match="http"):
+        TravelSettings.from_dict({"method": "osrm", "osrm_url": url})
