@@ -6,10 +6,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs at run or test time: pango, harfbuzz and a font for
 # WeasyPrint (PDFs); debootstrap, the archive keyring, zstd and ssh for the lab workstations;
-# qpdf and poppler-utils for the tests that open every PDF the way strict readers do.
+# qpdf and poppler-utils for the tests that open every PDF the way strict readers do;
+# chromium for the tests that open the HTML pages in a real browser.
 DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
 	libfontconfig1 fonts-dejavu-core debootstrap debian-archive-keyring zstd openssh-client \
-	qpdf poppler-utils
+	qpdf poppler-utils chromium
 
 .PHONY: demo test lint bench setup debian-packages clean
 

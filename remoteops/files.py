@@ -41,7 +41,7 @@ def take_notices() -> list[str]:
     return notes
 
 
-def private_dir(path: Path) -> Path:
+def private_dir(path: Path, *, notice: bool = True) -> Path:
     """Create ``path`` (and every missing parent) owner-only (0700, whatever the umask);
     return it. An existing folder is left as it is, but if other users can read it a
     notice says so (it is the user's folder; remoteops does not change its mode)."""
@@ -53,7 +53,7 @@ def private_dir(path: Path) -> Path:
     for folder in reversed(missing):
         folder.mkdir(mode=0o700, exist_ok=True)
         os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask, never widened
-    if not missing and target.is_dir():
+    if notice and not missing and target.is_dir():
         mode = stat.S_IMODE(target.stat().st_mode)
         if mode & 0o077 and not mode & stat.S_ISVTX:
             _notices.append(

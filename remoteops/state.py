@@ -345,7 +345,7 @@ class StateStore:
                     f"The state database {self.path} is a folder, not a file.",
                     hint=f"Give the path of a file with --state or {STATE_ENV}.",
                 )
-            private_dir(self.path.parent)
+            private_dir(self.path.parent, notice=False)
             if not self.path.exists():
                 fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
                 os.close(fd)

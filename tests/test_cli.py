@@ -150,7 +150,7 @@ def test_help_has_examples(cli):
             assert "Example" in result.stdout
 
 
-HEAVY = ("pyvrp", "weasyprint", "ansible_runner", "ansible", "pypdf", "folium")
+HEAVY = ("pyvrp", "weasyprint", "ansible_runner", "ansible", "pypdf")
 
 
 def test_startup_imports_no_heavy_library(sample_dir, tmp_path):
