@@ -331,12 +331,14 @@ class _Fields:
 
     def plain_text(self, limits: dict[str, int], *, skip: Iterable[str] = ()) -> None:
         """Refuse control and text-direction characters in every cell, and over-long text."""
-        for name, value in self.row.values.items():
-            if name in skip or not value:
-                continue
-            problem = text_problem(value)
-            if problem is None and name in limits:
-                problem = length_problem(value, limits[name])
+        values = self.row.values
+        if _BAD_TEXT.search("".join(values.values())):  # rare: then find the cell
+            for name, value in values.items():
+                problem = None if name in skip else text_problem(value)
+                if problem:
+                    self.bad(name, problem)
+        for name, limit in limits.items():
+            problem = length_problem(values.get(name, ""), limit)
             if problem:
                 self.bad(name, problem)
 
