@@ -154,7 +154,8 @@ _BAD_TEXT = re.compile(
 )
 TEXT_RULE = (
     "text must be on one line, without tabs or other control characters and without the "
-    "invisible text-direction characters U+200E, U+200F, U+202A-U+202E and U+2066-U+2069"
+    "invisible text-direction characters U+200E, U+200F, U+061C, U+202A-U+202E and "
+    "U+2066-U+2069"
 )
 
 
