@@ -25,6 +25,11 @@ _LATIN1_HINT = (
 )
 
 
+_UTF16_HINT = "Save it from Excel as 'CSV UTF-8 (comma delimited)'."
+#: Largest CSV file remoteops reads (50 MiB; the employees.csv of 5000 agents is about 1 MiB).
+MAX_BYTES = 50 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class CsvRow:
     line: int  # line number in the file where the record starts (header = line 1)
@@ -45,15 +50,27 @@ def header_key(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+def looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: text in Latin script has a NUL byte in every other
+    position (odd positions for little-endian, even for big-endian)."""
+    sample = data[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return False
+    half = len(sample) // 2
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    # one side mostly NUL, the other almost never (a binary file has NULs on both sides)
+    return max(even, odd) >= 0.4 * half and min(even, odd) <= 0.02 * half
+
+
 def decode(data: bytes, file: str) -> str:
     """UTF-8 (with or without BOM); anything else gets an error that says how to convert."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or looks_like_utf16(data):
         raise InputFileError(
             file,
             "is saved as UTF-16 (Excel's 'Unicode Text'), not UTF-8.",
-            hint="Save it from Excel as 'CSV UTF-8 (comma delimited)'.",
+            hint=_UTF16_HINT,
         )
     try:
         return data.decode("utf-8")
@@ -80,14 +97,24 @@ def read_csv(
     display_name: str,
     aliases: Mapping[str, str],
     required: tuple[str, ...],
+    max_bytes: int = MAX_BYTES,
 ) -> CsvTable:
     """Read ``path``; ``aliases`` maps :func:`header_key` forms to canonical column names."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise InputFileError(display_name, "is missing.", hint="Create it (see README).") from None
+    except IsADirectoryError:
+        raise InputFileError(display_name, "is a folder, not a file.") from None
     except OSError as exc:
         raise InputFileError(display_name, f"cannot be read: {exc.strerror}.") from None
+    if len(data) > max_bytes:
+        raise InputFileError(
+            display_name,
+            f"is larger than {max_bytes / 2**20:g} MB, more than an inventory file ever needs.",
+            hint="Check that it is the right file.",
+        )
     text = decode(data, display_name)
     if "\x00" in text:
         raise InputFileError(

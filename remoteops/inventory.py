@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -28,8 +29,10 @@ from typing import Any, TypeVar
 
 import yaml
 
-from remoteops.csvio import CsvRow, header_key, read_csv
-from remoteops.errors import InputFileError, InventoryError, Problem
+from remoteops import yamlio
+from remoteops.csvio import CsvRow, CsvTable, header_key, read_csv
+from remoteops.errors import InputFileError, InventoryError, NotFoundError, Problem
+from remoteops.files import NAME_RULE, is_safe_name_part, slug
 from remoteops.models import (
     Address,
     Asset,
@@ -127,6 +130,71 @@ WEEKDAY_WORDS = (
     ("sun", "sunday", "so", "sonntag", "su"),
 )
 MAX_KM_FROM_DEPOT = 150.0
+
+# -- what text from the inventory may hold --------------------------------------------------
+#: Longest first name and longest last name: what fits on one line of the agreement and the
+#: run sheet (the longest German surnames have about 40 characters).
+MAX_NAME = 80
+#: Longest street with house number, and longest town, in employees.csv and company.yml.
+MAX_STREET = 100
+MAX_CITY = 60
+#: Longest van name (it heads the van's run sheet).
+MAX_VAN_NAME = 40
+EMPLOYEE_LIMITS = {
+    "first_name": MAX_NAME,
+    "last_name": MAX_NAME,
+    "street": MAX_STREET,
+    "city": MAX_CITY,
+}
+#: Control characters (line breaks, tabs, escape codes) and the invisible characters that
+#: change the direction text is shown in ("Trojan Source": U+200E/U+200F marks, U+202A-U+202E
+#: embeddings and overrides, U+2066-U+2069 isolates, U+061C), refused in every text field.
+_BAD_TEXT = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]"
+)
+TEXT_RULE = (
+    "text must be on one line, without tabs or other control characters and without the "
+    "invisible text-direction characters U+200E, U+200F, U+061C, U+202A-U+202E and "
+    "U+2066-U+2069"
+)
+
+
+def shown(value: str, width: int = 40) -> str:
+    """``value`` quoted for a message, control characters escaped, long values cut."""
+    return repr(value) if len(value) <= width else repr(value[:width]) + "..."
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` is not acceptable text (see :data:`TEXT_RULE`), or None."""
+    found = _BAD_TEXT.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if unicodedata.category(char) == "Cf":
+        what = f"the invisible text-direction character U+{ord(char):04X}"
+    else:
+        what = f"a line break or control character (U+{ord(char):04X})"
+    return f"{shown(value)} contains {what}; retype the value ({TEXT_RULE})."
+
+
+def length_problem(value: str, limit: int) -> str | None:
+    if len(value) <= limit:
+        return None
+    return (
+        f"{shown(value)} is {len(value)} characters long; at most {limit} fit on the "
+        "agreement and the run sheet. Shorten it (e.g. abbreviate a middle name or a word)."
+    )
+
+
+def id_problem(value: str, what: str) -> str | None:
+    """Why ``value`` cannot be an employee ID / asset tag (they become parts of file names)."""
+    if is_safe_name_part(value):
+        return None
+    return (
+        f"{shown(value)} cannot be used as {what}: it becomes part of file names, so it may "
+        f"contain only {NAME_RULE}."
+    )
+
 
 T = TypeVar("T")
 
@@ -260,6 +328,26 @@ class _Fields:
     def __init__(self, problems: _Problems, file: str, row: CsvRow) -> None:
         self.problems, self.file, self.row = problems, file, row
         self.ok = True
+        self.bad_fields: set[str] = set()
+
+    def plain_text(self, limits: dict[str, int], *, skip: Iterable[str] = ()) -> None:
+        """Refuse control and text-direction characters in every cell, and over-long text."""
+        values = self.row.values
+        if _BAD_TEXT.search("".join(values.values())):  # rare: then find the cell
+            for name, value in values.items():
+                problem = None if name in skip else text_problem(value)
+                if problem:
+                    self.bad(name, problem)
+        for name, limit in limits.items():
+            problem = length_problem(values.get(name, ""), limit)
+            if problem:
+                self.bad(name, problem)
+
+    def identifier(self, name: str, what: str) -> None:
+        value = self.row.values.get(name, "")
+        problem = id_problem(value, what) if value else None
+        if problem:
+            self.bad(name, problem)
 
     def text(self, name: str, *, required: bool = True, what: str = "") -> str:
         value = self.row.values.get(name, "")
@@ -268,8 +356,11 @@ class _Fields:
         return value
 
     def bad(self, name: str, message: str) -> None:
+        """Record an error for ``name``; only the first one per field (the cause) is kept."""
         self.ok = False
-        self.problems.error(self.file, self.row.line, name, message)
+        if name not in self.bad_fields:
+            self.bad_fields.add(name)
+            self.problems.error(self.file, self.row.line, name, message)
 
     def parsed(self, name: str, parse: Callable[[str], T], *, required: bool = True) -> T | None:
         value = self.row.values.get(name, "")
@@ -300,32 +391,21 @@ class _Fields:
 
 
 # -- company.yml ---------------------------------------------------------------------------
-def _yaml_file(path: Path, name: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputFileError(name, "is missing.", hint="Create it (see README).") from None
-    except UnicodeDecodeError:
-        raise InputFileError(name, "is not UTF-8.", hint="Save it as UTF-8.") from None
-    except OSError as exc:
-        raise InputFileError(name, f"cannot be read: {exc.strerror}.") from None
-    try:
-        return yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputFileError(
-            name,
-            f"is not valid YAML: {problem}.",
-            hint="Check the indentation and quoting on that line.",
-            row=mark.line + 1 if mark else None,
-        ) from None
-
-
-def _construct(node: yaml.Node | None) -> Any:
-    if node is None:
-        return None
-    return yaml.constructor.SafeConstructor().construct_document(node)
+def _check_yaml_text(data: Any, file: str, problems: _Problems) -> None:
+    """Refuse control and text-direction characters in every text value of a YAML file."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem:
+                problems.error(file, None, where or None, problem)
+        elif isinstance(value, dict):
+            stack.extend(
+                (f"{where}.{key}" if where else str(key), item) for key, item in value.items()
+            )
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
 
 
 class _Section:
@@ -343,13 +423,19 @@ class _Section:
         self.ok = False
         self.problems.error(COMPANY_FILE, None, f"{self.prefix}.{key}", message)
 
-    def text(self, key: str, *, required: bool = True, default: str = "") -> str:
+    def text(
+        self, key: str, *, required: bool = True, default: str = "", limit: int | None = None
+    ) -> str:
         value = self.data.get(key)
         if value is None or str(value).strip() == "":
             if required:
                 self.bad(key, "is missing; fill it in.")
             return default
-        return str(value).strip()
+        text = str(value).strip()
+        problem = length_problem(text, limit) if limit else None
+        if problem:
+            self.bad(key, problem)
+        return text
 
     def parsed(self, key: str, parse: Callable[[str], T], default: T) -> T:
         value = self.data.get(key)
@@ -364,18 +450,25 @@ class _Section:
     def person(self, key: str) -> Person:
         sub = _Section(self.problems, f"{self.prefix}.{key}", self.data.get(key))
         return Person(
-            sub.text("name"), sub.text("email", required=False), sub.text("phone", required=False)
+            sub.text("name", limit=MAX_NAME),
+            sub.text("email", required=False),
+            sub.text("phone", required=False),
         )
 
     def address(self) -> Address:
-        return Address(self.text("street"), self.text("postcode"), self.text("city"))
+        return Address(
+            self.text("street", limit=MAX_STREET),
+            self.text("postcode"),
+            self.text("city", limit=MAX_CITY),
+        )
 
 
 def _load_company_yml(root: Path, problems: _Problems):
-    data = _construct(_yaml_file(root / COMPANY_FILE, COMPANY_FILE))
+    data = yamlio.construct(yamlio.compose(root / COMPANY_FILE, COMPANY_FILE), COMPANY_FILE)
     if not isinstance(data, dict):
         problems.error(COMPANY_FILE, None, None, "must be a mapping with company, sites, delivery.")
         return None, (), None
+    _check_yaml_text(data, COMPANY_FILE, problems)
     c = _Section(problems, "company", data.get("company"))
     it = _Section(problems, "company.it_support", c.data.get("it_support"))
     details = CompanyDetails(
@@ -440,7 +533,8 @@ def _load_company_yml(root: Path, problems: _Problems):
         capacity = v.parsed("capacity_boxes", parse_whole, 0)
         if capacity <= 0:
             v.bad("capacity_boxes", "must be a whole number above 0 (boxes that fit in the van).")
-        vans.append(Van(v.text("name"), capacity))
+        vans.append(Van(v.text("name", limit=MAX_VAN_NAME), capacity))
+    _check_van_names(vans, problems)
     holidays: list[dt.date] = []
     for i, raw in enumerate(d.data.get("holidays") or []):
         try:
@@ -466,6 +560,38 @@ def _load_company_yml(root: Path, problems: _Problems):
     return details, tuple(sites), delivery
 
 
+def _check_van_names(vans: list[Van], problems: _Problems) -> None:
+    """Each van's run sheet is a file named after the van (:func:`remoteops.files.slug`), so
+    two vans must not give the same file name, and every van name needs a letter or digit."""
+    by_file_name: dict[str, int] = {}
+    for i, van in enumerate(vans):
+        if not van.name:
+            continue  # reported as missing
+        where = f"delivery.vans[{i}].name"
+        file_name = slug(van.name, default="")
+        if not file_name:
+            problems.error(
+                COMPANY_FILE,
+                None,
+                where,
+                f"{shown(van.name)} has no letter A-Z or digit; the van's run sheet is named "
+                "after it. Give the van a name such as 'VW Bus 1'.",
+            )
+        elif file_name in by_file_name:
+            j = by_file_name[file_name]
+            problems.error(
+                COMPANY_FILE,
+                None,
+                where,
+                f"{shown(van.name)} and delivery.vans[{j}] {shown(vans[j].name)} give the same "
+                f"run-sheet file name ({file_name!r}: only the letters a-z and digits count), "
+                "so one sheet would overwrite the other. Name the vans so that they differ in "
+                "letters or digits, e.g. 'VW Bus 1' and 'VW Bus 2'.",
+            )
+        else:
+            by_file_name[file_name] = i
+
+
 # -- employees.csv -------------------------------------------------------------------------
 def _postcode(text: str) -> str:
     if re.fullmatch(r"\d{4}", text):
@@ -488,9 +614,9 @@ def _parse_employee(
     row: CsvRow, problems: _Problems, delivery: DeliverySettings | None, depot: Site | None
 ) -> Employee | None:
     f = _Fields(problems, EMPLOYEES_FILE, row)
+    f.identifier("employee_id", "an employee ID")
+    f.plain_text(EMPLOYEE_LIMITS, skip=("employee_id",))
     employee_id = f.text("employee_id", what="the employee's ID (Personalnummer)")
-    if employee_id and re.search(r"\s", employee_id):
-        f.bad("employee_id", f"{employee_id!r} contains spaces; IDs must not.")
     first_name = f.text("first_name")
     last_name = f.text("last_name")
     email = f.parsed("email", _email)
@@ -564,6 +690,9 @@ def _parse_employee(
 # -- assets.csv ----------------------------------------------------------------------------
 def _parse_asset(row: CsvRow, problems: _Problems) -> Asset | None:
     f = _Fields(problems, ASSETS_FILE, row)
+    f.identifier("asset_tag", "an asset tag")
+    f.identifier("employee_id", "an employee ID")
+    f.plain_text({}, skip=("asset_tag", "employee_id"))
     tag = f.text("asset_tag", what="the asset tag (Inventarnummer)")
     kind = f.word("type", _ASSET_TYPES, ASSET_TYPE_WORDS)
     model = f.text("model")
@@ -590,10 +719,36 @@ class _HostEntry:
     variables: dict[str, Any]
 
 
-def _walk_group(
-    node: yaml.Node, group: str, hosts: dict[str, _HostEntry], problems: _Problems
-) -> None:
-    if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
+@dataclass
+class _HostsWalk:
+    """What walking hosts.yml collects; ``seen`` makes sure each group is walked once."""
+
+    hosts: dict[str, _HostEntry] = field(default_factory=dict)
+    children: dict[str, dict[str, int]] = field(default_factory=dict)  # group -> child -> line
+    seen: set[int] = field(default_factory=set)
+
+
+def _is_empty(node: yaml.Node | None) -> bool:
+    return node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"))
+
+
+def _name_of(node: yaml.Node, problems: _Problems, group: str) -> str | None:
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    problems.error(
+        HOSTS_FILE,
+        node.start_mark.line + 1,
+        group,
+        "group and host names must be plain text, not a list or mapping.",
+    )
+    return None
+
+
+def _walk_group(node: yaml.Node, group: str, walk: _HostsWalk, problems: _Problems) -> None:
+    if id(node) in walk.seen:
+        return
+    walk.seen.add(id(node))
+    if _is_empty(node):
         return
     if not isinstance(node, yaml.MappingNode):
         problems.error(
@@ -604,52 +759,99 @@ def _walk_group(
         )
         return
     for key_node, value_node in node.value:
-        key = key_node.value
+        key = _name_of(key_node, problems, group)
+        line = key_node.start_mark.line + 1
+        if key is None:
+            continue
         if key == "hosts":
-            if isinstance(value_node, yaml.ScalarNode) and not value_node.value:
+            if _is_empty(value_node):
                 continue
             if not isinstance(value_node, yaml.MappingNode):
-                problems.error(
-                    HOSTS_FILE, key_node.start_mark.line + 1, group, "'hosts' must be a mapping."
-                )
+                problems.error(HOSTS_FILE, line, group, "'hosts' must be a mapping.")
                 continue
             for host_key, host_vars in value_node.value:
-                variables = _construct(host_vars) or {}
-                name = str(host_key.value)
-                line = host_key.start_mark.line + 1
-                if not isinstance(variables, dict):
-                    problems.error(HOSTS_FILE, line, name, "host variables must be a mapping.")
+                name = _name_of(host_key, problems, group)
+                if name is None:
+                    continue
+                host_line = host_key.start_mark.line + 1
+                try:
+                    variables = yamlio.construct(host_vars, HOSTS_FILE) or {}
+                except InputFileError as exc:
+                    problems.items.append(exc.problem)
                     variables = {}
-                entry = hosts.setdefault(name, _HostEntry(line, set(), {}))
+                if not isinstance(variables, dict):
+                    problems.error(HOSTS_FILE, host_line, name, "host variables must be a mapping.")
+                    variables = {}
+                entry = walk.hosts.setdefault(name, _HostEntry(host_line, set(), {}))
                 entry.groups.add(group)
                 entry.variables.update(variables)
         elif key == "children":
             if isinstance(value_node, yaml.MappingNode):
                 for child_key, child in value_node.value:
-                    _walk_group(child, str(child_key.value), hosts, problems)
-            elif not (isinstance(value_node, yaml.ScalarNode) and not value_node.value):
-                problems.error(
-                    HOSTS_FILE, key_node.start_mark.line + 1, group, "'children' must be a mapping."
-                )
+                    child_name = _name_of(child_key, problems, group)
+                    if child_name is None:
+                        continue
+                    walk.children.setdefault(group, {}).setdefault(
+                        child_name, child_key.start_mark.line + 1
+                    )
+                    _walk_group(child, child_name, walk, problems)
+            elif not _is_empty(value_node):
+                problems.error(HOSTS_FILE, line, group, "'children' must be a mapping.")
         elif key != "vars":
             problems.error(
                 HOSTS_FILE,
-                key_node.start_mark.line + 1,
+                line,
                 group,
-                f"unexpected key {key!r}; a group holds only 'hosts', 'children' and 'vars'.",
+                f"unexpected key {shown(key)}; a group holds only 'hosts', 'children' and 'vars'.",
             )
 
 
+def group_loop(children: dict[str, dict[str, int]]) -> list[str] | None:
+    """A chain of groups that contains itself (``['a', 'b', 'a']``), or None."""
+    done: set[str] = set()
+    for start in children:
+        if start in done:
+            continue
+        path, on_path = [start], {start}
+        stack = [iter(children.get(start, ()))]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                finished = path.pop()
+                on_path.discard(finished)
+                done.add(finished)
+                continue
+            if child in on_path:
+                return path[path.index(child) :] + [child]
+            if child not in done:
+                path.append(child)
+                on_path.add(child)
+                stack.append(iter(children.get(child, ())))
+    return None
+
+
 def _load_hosts(root: Path, problems: _Problems) -> list[tuple[Workstation, int]]:
-    node = _yaml_file(root / HOSTS_FILE, HOSTS_FILE)
-    hosts: dict[str, _HostEntry] = {}
+    node = yamlio.compose(root / HOSTS_FILE, HOSTS_FILE, ansible=True)
+    walk = _HostsWalk()
     if isinstance(node, yaml.MappingNode):
         for group_key, group_node in node.value:
-            _walk_group(group_node, str(group_key.value), hosts, problems)
+            group = _name_of(group_key, problems, "")
+            if group is not None:
+                _walk_group(group_node, group, walk, problems)
     elif node is not None:
         problems.error(HOSTS_FILE, 1, None, "must be a YAML mapping of groups (start with 'all:').")
+    loop = group_loop(walk.children)
+    if loop:
+        problems.error(
+            HOSTS_FILE,
+            walk.children[loop[-2]][loop[-1]],
+            loop[-2],
+            f"the groups contain each other in a loop ({' > '.join(loop)}); a group cannot be "
+            "its own child. Remove one of these 'children' entries.",
+        )
     result = []
-    for hostname, entry in hosts.items():
+    for hostname, entry in walk.hosts.items():
         employee_id = entry.variables.get("employee_id")
         if employee_id in (None, ""):
             problems.error(
@@ -658,6 +860,10 @@ def _load_hosts(root: Path, problems: _Problems) -> list[tuple[Workstation, int]
                 "employee_id",
                 f"host {hostname} has no employee_id; add 'employee_id: <ID>' to its variables.",
             )
+            continue
+        problem = id_problem(str(employee_id), "an employee ID")
+        if problem:
+            problems.error(HOSTS_FILE, entry.line, "employee_id", f"host {hostname}: {problem}")
             continue
         ansible_host = entry.variables.get("ansible_host")
         groups = tuple(sorted(entry.groups - {"all"}))
@@ -680,9 +886,9 @@ def _check_group_vars(root: Path, problems: _Problems) -> None:
             continue
         name = str(path.relative_to(root))
         try:
-            if path.read_text(encoding="utf-8", errors="replace").startswith("$ANSIBLE_VAULT"):
+            if yamlio.read_bytes(path, name).startswith(b"$ANSIBLE_VAULT"):
                 continue  # encrypted; ansible-vault checks it when it is used
-            _yaml_file(path, name)
+            yamlio.compose(path, name, ansible=True)
         except InputFileError as exc:
             problems.items.append(exc.problem)
 
@@ -690,11 +896,16 @@ def _check_group_vars(root: Path, problems: _Problems) -> None:
 # -- the whole company ---------------------------------------------------------------------
 @dataclass
 class CheckReport:
-    """Everything :func:`check_company` found; ``company`` is None when there are errors."""
+    """Everything :func:`check_company` found; ``company`` is None when there are errors.
+
+    ``causes`` are the problems that stopped a whole file from being read (they are also in
+    ``problems``, first); checks of other files against such a file are skipped.
+    """
 
     root: Path
     problems: list[Problem]
     company: Company | None = None
+    causes: tuple[Problem, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -710,17 +921,17 @@ def check_company(root: str | Path) -> CheckReport:
     at the first. Never raises for bad data: problems are in the report."""
     root = Path(root)
     problems = _Problems()
-    if not root.is_dir():
-        problems.error(
-            str(root), None, None, "is not a folder; point remoteops at the inventory folder."
-        )
+    missing = _missing_folder(root)
+    if missing:
+        problems.error(str(root), None, None, missing.replace("It ", "is not a folder: it ", 1))
         return CheckReport(root, problems.items)
+    causes: list[Problem] = []  # files that could not be read; shown first
 
     def guarded(load: Callable[[], T], default: T) -> T:
         try:
             return load()
         except InputFileError as exc:
-            problems.items.append(exc.problem)
+            causes.append(exc.problem)
             return default
 
     details, sites, delivery = guarded(lambda: _load_company_yml(root, problems), (None, (), None))
@@ -743,77 +954,93 @@ def check_company(root: str | Path) -> CheckReport:
         ),
         None,
     )
-    hosts = guarded(lambda: _load_hosts(root, problems), [])
+    hosts = guarded(lambda: _load_hosts(root, problems), None)
     _check_group_vars(root, problems)
+    # A file that could not be read (or lacks a required column) is the cause; checks of the
+    # other files against it are skipped instead of failing row after row.
+    employees_read = _usable(employee_table, causes, problems)
+    assets_read = _usable(asset_table, causes, problems)
+    hosts_read = hosts is not None
+    for file, fld, other, skipped in (
+        (ASSETS_FILE, "employee_id", EMPLOYEES_FILE, assets_read and not employees_read),
+        (HOSTS_FILE, "employee_id", EMPLOYEES_FILE, hosts_read and not employees_read),
+        (ASSETS_FILE, "employee_id", HOSTS_FILE, assets_read and not hosts_read),
+        (EMPLOYEES_FILE, "home_office_start", ASSETS_FILE, employees_read and not assets_read),
+    ):
+        if skipped:
+            problems.warning(
+                file,
+                None,
+                fld,
+                f"not checked against {other}, which could not be read; fix {other} first "
+                "and check again.",
+            )
 
     employees: dict[str, Employee] = {}
     employee_rows: dict[str, int] = {}
-    if employee_table is not None:
-        problems.items.extend(employee_table.problems)
-        if not any(p.severity == "error" for p in employee_table.problems):
-            for row in employee_table.rows:
-                employee_id = row.values.get("employee_id", "")
-                if employee_id in employee_rows:
-                    problems.error(
-                        EMPLOYEES_FILE,
-                        row.line,
-                        "employee_id",
-                        f"{employee_id} is already used on line {employee_rows[employee_id]}; "
-                        "give each employee their own ID.",
-                    )
-                    continue
-                if employee_id:
-                    employee_rows[employee_id] = row.line
-                employee = _parse_employee(row, problems, delivery, depot)
-                if employee is not None:
-                    employees[employee.employee_id] = employee
+    if employees_read:
+        for row in employee_table.rows:
+            employee_id = row.values.get("employee_id", "")
+            if employee_id in employee_rows:
+                problems.error(
+                    EMPLOYEES_FILE,
+                    row.line,
+                    "employee_id",
+                    f"{shown(employee_id)} is already used on line "
+                    f"{employee_rows[employee_id]}; give each employee their own ID.",
+                )
+                continue
+            if employee_id:
+                employee_rows[employee_id] = row.line
+            employee = _parse_employee(row, problems, delivery, depot)
+            if employee is not None:
+                employees[employee.employee_id] = employee
 
     assets: list[Asset] = []
     asset_rows: dict[str, int] = {}
-    if asset_table is not None:
-        problems.items.extend(asset_table.problems)
+    if assets_read:
         serial_rows: dict[tuple[str, str], int] = {}
-        if not any(p.severity == "error" for p in asset_table.problems):
-            for row in asset_table.rows:
-                tag = row.values.get("asset_tag", "")
-                if tag in asset_rows:
-                    problems.error(
-                        ASSETS_FILE,
-                        row.line,
-                        "asset_tag",
-                        f"{tag} is already used on line {asset_rows[tag]}; asset tags are unique.",
-                    )
-                    continue
-                asset = _parse_asset(row, problems)
-                if asset is None:
-                    continue
-                asset_rows[tag] = row.line
-                key = (asset.model.casefold(), asset.serial_number.casefold())
-                if key in serial_rows:
-                    problems.error(
-                        ASSETS_FILE,
-                        row.line,
-                        "serial_number",
-                        f"{asset.serial_number} ({asset.model}) is already listed on line "
-                        f"{serial_rows[key]}; check the label on the device.",
-                    )
-                    continue
-                serial_rows[key] = row.line
-                if asset.employee_id and asset.employee_id not in employee_rows:
-                    problems.error(
-                        ASSETS_FILE,
-                        row.line,
-                        "employee_id",
-                        f"{asset.employee_id} is not in {EMPLOYEES_FILE}; fix the ID or leave "
-                        "it empty for spare stock.",
-                    )
-                    continue
-                assets.append(asset)
+        for row in asset_table.rows:
+            tag = row.values.get("asset_tag", "")
+            if tag in asset_rows:
+                problems.error(
+                    ASSETS_FILE,
+                    row.line,
+                    "asset_tag",
+                    f"{shown(tag)} is already used on line {asset_rows[tag]}; asset tags "
+                    "are unique.",
+                )
+                continue
+            asset = _parse_asset(row, problems)
+            if asset is None:
+                continue
+            asset_rows[tag] = row.line
+            key = (asset.model.casefold(), asset.serial_number.casefold())
+            if key in serial_rows:
+                problems.error(
+                    ASSETS_FILE,
+                    row.line,
+                    "serial_number",
+                    f"{asset.serial_number} ({asset.model}) is already listed on line "
+                    f"{serial_rows[key]}; check the label on the device.",
+                )
+                continue
+            serial_rows[key] = row.line
+            if employees_read and asset.employee_id and asset.employee_id not in employee_rows:
+                problems.error(
+                    ASSETS_FILE,
+                    row.line,
+                    "employee_id",
+                    f"{asset.employee_id} is not in {EMPLOYEES_FILE}; fix the ID or leave "
+                    "it empty for spare stock.",
+                )
+                continue
+            assets.append(asset)
 
     workstations: list[Workstation] = []
     host_of_employee: dict[str, str] = {}
-    for workstation, line in hosts:
-        if employee_table is not None and workstation.employee_id not in employee_rows:
+    for workstation, line in hosts or ():
+        if employees_read and workstation.employee_id not in employee_rows:
             problems.error(
                 HOSTS_FILE,
                 line,
@@ -851,7 +1078,7 @@ def check_company(root: str | Path) -> CheckReport:
             )
             continue
         pcs_of.setdefault(asset.employee_id, []).append(asset)
-        if asset.employee_id not in host_of_employee:
+        if hosts_read and asset.employee_id not in host_of_employee:
             problems.error(
                 ASSETS_FILE,
                 asset_rows[asset.asset_tag],
@@ -874,7 +1101,7 @@ def check_company(root: str | Path) -> CheckReport:
         else w
         for w in workstations
     ]
-    if asset_table is not None:
+    if assets_read:
         for employee in employees.values():
             line = employee_rows[employee.employee_id]
             if employee.scheduled_for_home_office and not owned[employee.employee_id]:
@@ -903,7 +1130,7 @@ def check_company(root: str | Path) -> CheckReport:
                     f"{owned[employee.employee_id]} assets; arrange their return.",
                 )
 
-    report = CheckReport(root, problems.items)
+    report = CheckReport(root, causes + problems.items, causes=tuple(causes))
     if not report.errors and details is not None and delivery is not None:
         report.company = Company(
             root=str(root),
@@ -917,8 +1144,35 @@ def check_company(root: str | Path) -> CheckReport:
     return report
 
 
+def _missing_folder(root: Path) -> str | None:
+    """Why ``root`` is not an inventory folder (it does not exist, or is a file), or None."""
+    if root.is_dir():
+        return None
+    what = "is a file" if root.exists() else "does not exist"
+    return (
+        f"It {what}. Check the -i/--inventory option (or REMOTEOPS_INVENTORY): it must name "
+        f"the folder that holds {EMPLOYEES_FILE}, {ASSETS_FILE}, {HOSTS_FILE} and {COMPANY_FILE}."
+    )
+
+
+def _usable(table: CsvTable | None, causes: list[Problem], problems: _Problems) -> bool:
+    """Record the problems of a CSV table; True if its rows can be checked (it was read and
+    has every required column)."""
+    if table is None:
+        return False
+    errors = [p for p in table.problems if p.severity == "error"]
+    causes.extend(errors)
+    problems.items.extend(p for p in table.problems if p.severity != "error")
+    return not errors
+
+
 def load_company(root: str | Path) -> Company:
-    """The company in ``root``, or :class:`InventoryError` listing every problem."""
+    """The company in ``root``, or :class:`InventoryError` listing every problem
+    (:class:`NotFoundError` if the folder itself is missing)."""
+    missing = _missing_folder(Path(root))
+    if missing:
+        what = "does not exist" if not Path(root).exists() else "is not a folder"
+        raise NotFoundError(f"The inventory folder {root} {what}.", hint=missing)
     report = check_company(root)
     if report.company is None:
         raise InventoryError(report.problems, root=str(root))

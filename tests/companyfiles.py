@@ -29,3 +29,25 @@ def edit_row(path: Path, index: int, **changes: str) -> int:
     rows[index].update(changes)
     write_rows(path, rows)
     return index + 2
+
+
+#: What the security review (issue 10) fed the loader: template and script injection,
+#: spreadsheet formulas, paths, text-direction overrides, line breaks, a 500-character name.
+REVIEW_PAYLOADS = (
+    "{{ 7*7 }}",
+    "{{ cycler.__init__.__globals__.os.mkdir(dict(PWNED=1)|first) }}",
+    "{{",
+    "${alert(1)}",
+    "</script><img src=x onerror=alert(1)>",
+    "=1+1",
+    "+49",
+    "@SUM(1)",
+    "-2+3",
+    "../../pwn",
+    "/tmp/x/pwn",
+    "\u202e",
+    "Anna\u202eanilorak",
+    "Zeile 1\nZeile 2",
+    "tab\there",
+    "A" * 500,
+)

@@ -5,15 +5,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
-from companyfiles import read_rows
+import yaml
+from companyfiles import REVIEW_PAYLOADS, edit_row, read_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from remoteops.csvio import from_spreadsheet_cell
 from remoteops.errors import InputFileError, RemoteOpsError
-from remoteops.inventory import EMPLOYEE_COLUMNS, check_company, load_company
+from remoteops.inventory import (
+    EMPLOYEE_COLUMNS,
+    MAX_CITY,
+    MAX_NAME,
+    MAX_STREET,
+    MAX_VAN_NAME,
+    check_company,
+    load_company,
+)
 
 GERMAN = {canonical: aliases[0] for canonical, aliases in EMPLOYEE_COLUMNS.items()}
 
@@ -70,6 +82,7 @@ def test_unquoted_delimiter_in_a_value_is_reported(small_company):
 cell = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", " ", "0", "-1", "1e999", "nan", "2026-02-30", "12:00-11:00", ";", '"']),
+    st.sampled_from(REVIEW_PAYLOADS),
 )
 
 
@@ -127,3 +140,115 @@ def test_arbitrary_bytes_raise_only_project_errors(small_company, data, which):
 def test_input_file_error_carries_a_problem():
     error = InputFileError("x.csv", "is broken.", hint="Fix it.", row=3)
     assert str(error.problem) == "x.csv:3: is broken. Fix it."
+
+
+# -- property: the review's payloads are refused, or kept exactly as written ----------------
+payload = st.one_of(st.sampled_from(REVIEW_PAYLOADS), st.text(max_size=30))
+_DIRECTION_MARKS = {"\u200e", "\u200f", "\u061c", *map(chr, range(0x202A, 0x202F))}
+_DIRECTION_MARKS |= set(map(chr, range(0x2066, 0x206A)))
+
+
+def must_be_refused(text: str, limit: int | None) -> bool:
+    """Independent of the loader: control characters, line breaks, direction marks, length."""
+    bad = any(
+        unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _DIRECTION_MARKS for ch in text
+    )
+    return bad or (limit is not None and len(text) > limit)
+
+
+EMPLOYEE_TEXT = {
+    "first_name": (MAX_NAME, lambda e: e.first_name),
+    "last_name": (MAX_NAME, lambda e: e.last_name),
+    "street": (MAX_STREET, lambda e: e.address.street),
+    "city": (MAX_CITY, lambda e: e.address.city),
+    "team": (None, lambda e: e.team),
+    "phone": (None, lambda e: e.phone),
+}
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=payload, field=st.sampled_from(sorted(EMPLOYEE_TEXT)))
+def test_payloads_in_employees_are_refused_or_kept_literally(small_company, value, field):
+    path: Path = small_company / "employees.csv"
+    original = path.read_bytes()
+    limit, read_back = EMPLOYEE_TEXT[field]
+    expected = from_spreadsheet_cell(value.strip())
+    try:
+        edit_row(path, 0, **{field: value})
+        try:
+            company = load_company(small_company)
+        except RemoteOpsError:
+            return
+        assert not must_be_refused(expected, limit), f"{expected!r} was accepted in {field}"
+        assert read_back(company.employees[0]) == expected
+    finally:
+        path.write_bytes(original)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=payload, field=st.sampled_from(["model", "serial_number", "asset_tag"]))
+def test_payloads_in_assets_are_refused_or_kept_literally(small_company, value, field):
+    path: Path = small_company / "assets.csv"
+    original = path.read_bytes()
+    expected = from_spreadsheet_cell(value.strip())
+    try:
+        edit_row(path, 1, **{field: value})
+        try:
+            company = load_company(small_company)
+        except RemoteOpsError:
+            return
+        assert not must_be_refused(expected, None)
+        if field == "asset_tag":  # a file-name part: only the safe characters
+            assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", expected), expected
+        assert getattr(company.assets[1], field) == expected
+    finally:
+        path.write_bytes(original)
+
+
+COMPANY_TEXT = {
+    "company.legal_name": (
+        None,
+        lambda d: d["company"],
+        "legal_name",
+        lambda c: c.details.legal_name,
+    ),
+    "hr_contact.name": (
+        MAX_NAME,
+        lambda d: d["company"]["hr_contact"],
+        "name",
+        lambda c: c.details.hr_contact.name,
+    ),
+    "vans[0].name": (
+        MAX_VAN_NAME,
+        lambda d: d["delivery"]["vans"][0],
+        "name",
+        lambda c: c.delivery.vans[0].name,
+    ),
+    "sites[0].name": (None, lambda d: d["sites"][0], "name", lambda c: c.depot.name),
+}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=payload, field=st.sampled_from(sorted(COMPANY_TEXT)))
+def test_payloads_in_company_yml_are_refused_or_kept_literally(small_company, value, field):
+    path: Path = small_company / "company.yml"
+    original = path.read_bytes()
+    limit, section, key, read_back = COMPANY_TEXT[field]
+    try:
+        data = yaml.safe_load(original)
+        section(data)[key] = value
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        try:
+            company = load_company(small_company)
+        except RemoteOpsError:
+            return
+        assert not must_be_refused(value.strip(), limit), f"{value!r} was accepted in {field}"
+        assert read_back(company) == value.strip()
+    finally:
+        path.write_bytes(original)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,9 @@ import typer
 
 from remoteops.cli.common import JsonOption, console, emit, session
 from remoteops.errors import Problem
+
+#: Problems of one kind (severity, file, field) listed before "... and N more like this".
+MAX_PER_KIND = 20
 
 
 def check(
@@ -22,6 +26,9 @@ def check(
     """Check the inventory: every problem at once, as FILE:ROW: FIELD: what is wrong and how
     to fix it. Exits 1 if there are errors; warnings alone exit 0.
 
+    A file that cannot be read is listed first; at most 20 problems of one kind (same file,
+    field and severity) are listed, then how many more there are. --json lists them all.
+
     Example:
 
         remoteops check inventory/
@@ -32,7 +39,12 @@ def check(
 
     root = directory or session(ctx).inventory
     report = check_company(root)
-    problems = [_located(root, p) for p in report.problems]
+    causes = set(report.causes)
+    ordered = sorted(
+        report.problems,
+        key=lambda p: (p.severity != "error", p not in causes, p.file, p.row or 0),
+    )
+    problems = [_located(root, p) for p in ordered]
     company = report.company
     if as_json:
         summary = {
@@ -58,9 +70,21 @@ def check(
         out = console()
         from rich.markup import escape
 
-        for p in sorted(problems, key=lambda p: (p.severity != "error", p.file, p.row or 0)):
-            colour = "red" if p.severity == "error" else "yellow"
-            out.print(f"[{colour}]{p.severity}[/] {escape(str(p))}")
+        shown: Counter[tuple[str, str, str | None]] = Counter()
+        for p in problems:
+            kind = (p.severity, p.file, p.field)
+            shown[kind] += 1
+            if shown[kind] <= MAX_PER_KIND:
+                colour = "red" if p.severity == "error" else "yellow"
+                out.print(f"[{colour}]{p.severity}[/] {escape(str(p))}")
+        for (severity, file, fld), count in shown.items():
+            if count > MAX_PER_KIND:
+                colour = "red" if severity == "error" else "yellow"
+                out.print(
+                    f"[{colour}]... and {count - MAX_PER_KIND:,} more {severity}s like this[/] "
+                    f"in {escape(file)}{f' ({escape(fld)})' if fld else ''}; "
+                    "'remoteops check --json' lists them all."
+                )
         if company:
             c = _counts(company)
             out.print(
