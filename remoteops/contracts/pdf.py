@@ -7,19 +7,27 @@ How a packet is made (and why it is fast):
    same language and work model, so they are laid out once per run; only the sheets with the
    employee's own data (parties, key terms, device table, signatures, the letter) are laid out
    per employee, many employees in one WeasyPrint call so the fixed cost of a render is shared.
-2. The packet is assembled with pypdf from those pages.
+2. The fields of a sheet (``macros.field``) are laid out on their own, wrapped in the field's
+   ancestors so they get the same text style, many employees per WeasyPrint call, and drawn
+   over the shared page with pypdf's ``merge_page``.
 3. What differs per page although the page is shared - the document ID and "Seite X von Y" -
-   is stamped on afterwards, in an embedded DejaVu Sans subset (Windows-1252), so numbering
-   is right per document or across the packet whatever the sheets are.
+   is stamped on afterwards (``replace_contents``), in an embedded DejaVu Sans subset
+   (Windows-1252) copied into each file from a one-page font PDF, so numbering is right per
+   document or across the packet whatever the sheets are.
 
-The result keeps what PDF/A-3b needs: every font embedded, the sRGB output intent, XMP
-metadata with the PDF/A identification matching the document information dictionary, and a
-file identifier.
+Public APIs only (WeasyPrint ``render``/``write_pdf``, pypdf ``add_page``, ``merge_page``,
+``replace_contents``, ``clone``, ``xmp_metadata``, ``add_metadata``; ``fc-match``), and every
+file must pass ``qpdf --check`` and read the same in PDFium and Poppler (tests/contracts).
+
+The result keeps what PDF/A-3b needs: every font embedded, one subset tag per font program,
+the sRGB output intent, XMP metadata with the PDF/A identification matching the document
+information dictionary, and a file identifier.
 
 Privacy: pages laid out in one WeasyPrint call share one resource dictionary. Fonts in it
 carry glyphs only; if a render ever produces images, patterns or form XObjects, the sheets of
 different employees are laid out separately instead, so no file can carry another employee's
-content.
+content. Each page of a file gets its own copy of the resource dictionary before a field
+overlay is merged onto it.
 
 WeasyPrint, pypdf and fontTools are imported inside the functions that need them.
 """
@@ -255,6 +263,8 @@ class Sheet:
     fields: tuple[tuple[int, str], ...] = ()
     full_key: str = ""
     full_html: str = ""
+    #: per field: its ancestors as (tag name, start tag), see :func:`field_ancestors`
+    chains: tuple[tuple[tuple[str, str], ...], ...] = ()
 
     def full(self) -> Sheet:
         return Sheet(self.full_key, self.lang, self.head, self.full_html, set(self.owners))
@@ -271,9 +281,8 @@ def sheet_key(lang: str, head: str, html: str, version: str) -> str:
 def make_sheet(lang: str, head: str, html: str, version: str, owner: str) -> Sheet:
     """A :class:`Sheet`, split into form and fields if it has any.
 
-    The content of each field is kept wrapped in the field's ancestors (see
-    :func:`field_ancestors`), so that when it is laid out on its own it gets the same text
-    style as in the sheet."""
+    The ancestors of each field are kept (see :func:`field_ancestors`): the field's content
+    is laid out on its own wrapped in them, so it gets the same text style as in the sheet."""
     fields: list[tuple[int, str]] = []
 
     def slot(match: re.Match) -> str:
@@ -292,30 +301,23 @@ def make_sheet(lang: str, head: str, html: str, version: str, owner: str) -> She
     if not fields:
         return Sheet(full_key, lang, head, html, {owner}, (), full_key, html)
     ancestors = field_ancestors(form)
-    wrapped = []
-    for index, content in fields:
-        opening, closing = ancestors.get(index, ("", ""))
-        wrapped.append(
-            (
-                index,
-                f'{opening}<div class="field" style="{_NEUTRAL_BOX}">{content}</div>{closing}',
-            )
-        )
     return Sheet(
         sheet_key(lang, head, form, version),
         lang,
         head,
         form,
         {owner},
-        tuple(wrapped),
+        tuple(fields),
         full_key,
         html,
+        tuple(ancestors.get(index, ()) for index, _ in fields),
     )
 
 
-#: Inline style for the ancestors a field's content is wrapped in when it is laid out on its
-#: own: they keep every inherited property (font, size, weight, colour, line height,
-#: alignment) but draw nothing and take no room.
+#: Style of the ancestors a field's content is wrapped in when it is laid out on its own
+#: (class ``remoteops-chain``, a rule of the overlay's style sheet: a style attribute per
+#: element would be parsed per element): they keep every inherited property (font, size,
+#: weight, colour, line height, alignment) but draw nothing and take no room.
 _NEUTRAL_BOX = (
     "display: block !important; position: static !important; float: none !important; "
     "margin: 0 !important; padding: 0 !important; border: 0 none !important; "
@@ -358,36 +360,31 @@ class _AncestorParser(HTMLParser):
 
 def _start_tag(tag: str, attrs: list[tuple[str, str | None]]) -> str:
     parts = [tag]
-    classes, style = _CHAIN_CLASS, _NEUTRAL_BOX
+    classes = _CHAIN_CLASS
     for name, value in attrs:
         if name == "id":
             continue  # IDs are unique: the sheet keeps them
         if name == "class":
             classes = f"{value or ''} {_CHAIN_CLASS}".strip()
-        elif name == "style":
-            style = f"{value or ''}; {_NEUTRAL_BOX}"
         elif value is None:
             parts.append(name)
         else:
             parts.append(f'{name}="{xml_escape(value, {chr(34): "&quot;"})}"')
     parts.append(f'class="{xml_escape(classes, {chr(34): "&quot;"})}"')
-    parts.append(f'style="{xml_escape(style, {chr(34): "&quot;"})}"')
     return "<" + " ".join(parts) + ">"
 
 
-def field_ancestors(form_html: str) -> dict[int, tuple[str, str]]:
-    """For each field slot of a sheet form: the opening and closing tags of its ancestors
-    (same elements, classes and attributes, so the same CSS rules apply), with a style that
-    keeps what is inherited and neutralises their boxes."""
+def field_ancestors(form_html: str) -> dict[int, tuple[tuple[str, str], ...]]:
+    """For each field slot of a sheet form: its ancestors, outermost first, as (tag name,
+    start tag). The start tags keep the elements' classes and attributes (so the same CSS
+    rules apply) but not their IDs, and add the class that neutralises their boxes."""
     parser = _AncestorParser()
     parser.feed(form_html)
     parser.close()
-    chains = {}
-    for index, stack in parser.found.items():
-        opening = "".join(_start_tag(tag, attrs) for tag, attrs in stack)
-        closing = "".join(f"</{tag}>" for tag, _ in reversed(stack))
-        chains[index] = (opening, closing)
-    return chains
+    return {
+        index: tuple((tag, _start_tag(tag, attrs)) for tag, attrs in stack)
+        for index, stack in parser.found.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -399,6 +396,7 @@ class Slot:
     y: float
     width: float
     height: float
+    chain: tuple[tuple[str, str], ...] = ()  # the field's ancestors (tag, start tag)
 
 
 @dataclass
@@ -530,8 +528,14 @@ class SheetLayout:
                 elif name.startswith("remoteops-field-"):
                     sheet_index, field_index = (int(v) for v in name.split("-")[2:4])
                     x1, y1, x2, y2 = box
+                    chains = group[sheet_index].chains
                     slots.setdefault(sheet_index, {})[field_index] = Slot(
-                        number, x1, y1, x2 - x1, y2 - y1
+                        number,
+                        x1,
+                        y1,
+                        x2 - x1,
+                        y2 - y1,
+                        chains[field_index] if field_index < len(chains) else (),
                     )
         total = len(result.anchors)
         if sorted(starts) != list(range(len(group))):
@@ -542,7 +546,9 @@ class SheetLayout:
             if count < 1:
                 raise PdfRenderError("A sheet came out with no page; is it empty?")
             mine = {
-                k: Slot(slot.page - bounds[index], slot.x, slot.y, slot.width, slot.height)
+                k: Slot(
+                    slot.page - bounds[index], slot.x, slot.y, slot.width, slot.height, slot.chain
+                )
                 for k, slot in slots.get(index, {}).items()
             }
             if len(mine) != len(sheet.fields):
@@ -569,17 +575,29 @@ class SheetLayout:
     def _overlay_group(self, lang, head, size, indexes, requests, results) -> None:
         width, height = size
         parts = []
-        classes: dict[str, str] = {}  # CSS of a slot (position and text style) -> class name
+        classes: dict[str, str] = {}  # CSS of a slot (its position) -> class name
         for index in indexes:
             request = requests[index]
             parts.append(f'<div class="remoteops-overlay" id="remoteops-overlay-{index}">')
+            # Each value sits in its field's ancestors (so it inherits the same text style);
+            # ancestors that consecutive fields share are opened once.
+            opened: list[tuple[str, str]] = []
             for field_index, slot, content in request.values:
+                chain = list(slot.chain)
+                keep = 0
+                while keep < min(len(opened), len(chain)) and opened[keep] == chain[keep]:
+                    keep += 1
+                parts.extend(f"</{tag}>" for tag, _ in reversed(opened[keep:]))
+                parts.extend(start for _, start in chain[keep:])
+                opened = chain
                 rule = f"left: {slot.x:.3f}px; top: {slot.y:.3f}px; width: {slot.width:.3f}px;"
                 name = classes.setdefault(rule, f"rv{len(classes)}")
                 parts.append(
                     f'<div class="remoteops-value {name}" '
-                    f'id="remoteops-value-{index}-{field_index}">{content}</div>'
+                    f'id="remoteops-value-{index}-{field_index}">'
+                    f'<div class="field {_CHAIN_CLASS}">{content}</div></div>'
                 )
+            parts.extend(f"</{tag}>" for tag, _ in reversed(opened))
             parts.append("</div>")
         rules = " ".join(f"div.{name} {{ {rule} }}" for rule, name in classes.items())
         css = (
@@ -589,6 +607,7 @@ class SheetLayout:
             "margin: 0; padding: 0; overflow: hidden; }"
             " div.remoteops-overlay + div.remoteops-overlay { break-before: page; }"
             " div.remoteops-value { position: absolute; margin: 0; padding: 0; border: 0; }"
+            f" .{_CHAIN_CLASS} {{ {_NEUTRAL_BOX} }}"
             f" .{_CHAIN_CLASS}::before, .{_CHAIN_CLASS}::after, .{_CHAIN_CLASS}::marker"
             " { content: none !important; } " + rules.replace("<", "").replace(">", "") + "</style>"
         )
