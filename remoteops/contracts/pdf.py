@@ -593,9 +593,8 @@ class SheetLayout:
                 rule = f"left: {slot.x:.3f}px; top: {slot.y:.3f}px; width: {slot.width:.3f}px;"
                 name = classes.setdefault(rule, f"rv{len(classes)}")
                 parts.append(
-                    f'<div class="remoteops-value {name}" '
-                    f'id="remoteops-value-{index}-{field_index}">'
-                    f'<div class="field {_CHAIN_CLASS}">{content}</div></div>'
+                    f'<div class="remoteops-value field {name}" '
+                    f'id="remoteops-value-{index}-{field_index}">{content}</div>'
                 )
             parts.extend(f"</{tag}>" for tag, _ in reversed(opened))
             parts.append("</div>")
