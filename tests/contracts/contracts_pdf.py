@@ -103,11 +103,18 @@ def qpdf_problems(path: Path) -> list[str]:
 
 
 def pdfium_pages(path: Path) -> list[str]:
+    """The text PDFium (Chrome/Edge) reads on each page."""
     import pypdfium2
 
     document = pypdfium2.PdfDocument(str(path))
     try:
-        return [document[i].get_textpage().get_text_range() for i in range(len(document))]
+        pages = []
+        for index in range(len(document)):
+            page = document[index]
+            left, bottom, right, top = page.get_cropbox()
+            # what is on the page, as Poppler reads it (not text running off its edge)
+            pages.append(page.get_textpage().get_text_bounded(left, bottom, right, top))
+        return pages
     finally:
         document.close()
 
