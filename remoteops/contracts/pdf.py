@@ -7,36 +7,44 @@ How a packet is made (and why it is fast):
    same language and work model, so they are laid out once per run; only the sheets with the
    employee's own data (parties, key terms, device table, signatures, the letter) are laid out
    per employee, many employees in one WeasyPrint call so the fixed cost of a render is shared.
-2. The packet is assembled with pypdf from those pages.
+2. The fields of a sheet (``macros.field``) are laid out on their own, wrapped in the field's
+   ancestors so they get the same text style, many employees per WeasyPrint call, and drawn
+   over the shared page with pypdf's ``merge_page``.
 3. What differs per page although the page is shared - the document ID and "Seite X von Y" -
-   is stamped on afterwards, in an embedded DejaVu Sans subset (Windows-1252), so numbering
-   is right per document or across the packet whatever the sheets are.
+   is stamped on afterwards (``replace_contents``), in an embedded DejaVu Sans subset
+   (Windows-1252) copied into each file from a one-page font PDF, so numbering is right per
+   document or across the packet whatever the sheets are.
 
-The result keeps what PDF/A-3b needs: every font embedded, the sRGB output intent, XMP
-metadata with the PDF/A identification matching the document information dictionary, and a
-file identifier.
+Public APIs only (WeasyPrint ``render``/``write_pdf``, pypdf ``add_page``, ``merge_page``,
+``replace_contents``, ``clone``, ``xmp_metadata``, ``add_metadata``; ``fc-match``), and every
+file must pass ``qpdf --check`` and read the same in PDFium and Poppler (tests/contracts).
+
+The result keeps what PDF/A-3b needs: every font embedded, one subset tag per font program,
+the sRGB output intent, XMP metadata with the PDF/A identification matching the document
+information dictionary, and a file identifier.
 
 Privacy: pages laid out in one WeasyPrint call share one resource dictionary. Fonts in it
 carry glyphs only; if a render ever produces images, patterns or form XObjects, the sheets of
 different employees are laid out separately instead, so no file can carry another employee's
-content.
+content. Each page of a file gets its own copy of the resource dictionary before a field
+overlay is merged onto it.
 
 WeasyPrint, pypdf and fontTools are imported inside the functions that need them.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
 import hashlib
 import io
 import logging
 import mimetypes
 import re
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -108,48 +116,26 @@ def make_url_fetcher(root: Path) -> Any:
 
 
 def _fontconfig_file(family: str) -> Path | None:
-    """The font file fontconfig picks for ``family`` (regular), if it really is that family."""
-    name = ctypes.util.find_library("fontconfig") or "libfontconfig.so.1"
+    """The font file fontconfig picks for ``family`` (regular), if it really is that family.
+
+    Asks the ``fc-match`` command (fontconfig's own tool); without it, None."""
     try:
-        lib = ctypes.CDLL(name)
-    except OSError:
+        found = subprocess.run(
+            ["fc-match", "--format=%{family}\\n%{file}\\n", f"{family}:style=Book"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
         return None
-    lib.FcNameParse.restype = ctypes.c_void_p
-    lib.FcNameParse.argtypes = [ctypes.c_char_p]
-    lib.FcConfigSubstitute.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
-    lib.FcDefaultSubstitute.argtypes = [ctypes.c_void_p]
-    lib.FcFontMatch.restype = ctypes.c_void_p
-    lib.FcFontMatch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
-    lib.FcPatternGetString.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.POINTER(ctypes.c_char_p),
-    ]
-    lib.FcPatternDestroy.argtypes = [ctypes.c_void_p]
-    pattern = lib.FcNameParse(f"{family}:style=Book".encode())
-    if not pattern:
+    lines = found.stdout.splitlines()
+    if found.returncode != 0 or len(lines) < 2:
         return None
-    try:
-        lib.FcConfigSubstitute(None, pattern, 0)
-        lib.FcDefaultSubstitute(pattern)
-        result = ctypes.c_int()
-        match = lib.FcFontMatch(None, pattern, ctypes.byref(result))
-        if not match:
-            return None
-        try:
-            found_family, found_file = ctypes.c_char_p(), ctypes.c_char_p()
-            if lib.FcPatternGetString(match, b"family", 0, ctypes.byref(found_family)) != 0:
-                return None
-            if lib.FcPatternGetString(match, b"file", 0, ctypes.byref(found_file)) != 0:
-                return None
-            if (found_family.value or b"").decode().lower() != family.lower():
-                return None
-            return Path((found_file.value or b"").decode())
-        finally:
-            lib.FcPatternDestroy(match)
-    finally:
-        lib.FcPatternDestroy(pattern)
+    families = {name.strip().lower() for name in lines[0].split(",")}
+    if family.lower() not in families:
+        return None
+    return Path(lines[1])
 
 
 _KNOWN_FONT_PATHS = (
@@ -280,6 +266,8 @@ class Sheet:
     fields: tuple[tuple[int, str], ...] = ()
     full_key: str = ""
     full_html: str = ""
+    #: per field: its ancestors as (tag name, start tag), see :func:`field_ancestors`
+    chains: tuple[tuple[tuple[str, str], ...], ...] = ()
 
     def full(self) -> Sheet:
         return Sheet(self.full_key, self.lang, self.head, self.full_html, set(self.owners))
@@ -294,7 +282,10 @@ def sheet_key(lang: str, head: str, html: str, version: str) -> str:
 
 
 def make_sheet(lang: str, head: str, html: str, version: str, owner: str) -> Sheet:
-    """A :class:`Sheet`, split into form and fields if it has any."""
+    """A :class:`Sheet`, split into form and fields if it has any.
+
+    The ancestors of each field are kept (see :func:`field_ancestors`): the field's content
+    is laid out on its own wrapped in them, so it gets the same text style as in the sheet."""
     fields: list[tuple[int, str]] = []
 
     def slot(match: re.Match) -> str:
@@ -312,6 +303,7 @@ def make_sheet(lang: str, head: str, html: str, version: str, owner: str) -> She
     full_key = sheet_key(lang, head, html, version)
     if not fields:
         return Sheet(full_key, lang, head, html, {owner}, (), full_key, html)
+    ancestors = field_ancestors(form)
     return Sheet(
         sheet_key(lang, head, form, version),
         lang,
@@ -321,19 +313,93 @@ def make_sheet(lang: str, head: str, html: str, version: str, owner: str) -> She
         tuple(fields),
         full_key,
         html,
+        tuple(ancestors.get(index, ()) for index, _ in fields),
     )
+
+
+#: Style of the ancestors a field's content is wrapped in when it is laid out on its own
+#: (class ``remoteops-chain``, a rule of the overlay's style sheet: a style attribute per
+#: element would be parsed per element): they keep every inherited property (font, size,
+#: weight, colour, line height, alignment) but draw nothing and take no room.
+_NEUTRAL_BOX = (
+    "display: block !important; position: static !important; float: none !important; "
+    "margin: 0 !important; padding: 0 !important; border: 0 none !important; "
+    "background: none !important; box-shadow: none !important; outline: none !important; "
+    "width: auto !important; height: auto !important; min-width: 0 !important; "
+    "min-height: 0 !important; max-width: none !important; max-height: none !important; "
+    "page: auto !important; break-before: auto !important; break-after: auto !important; "
+    "string-set: none !important; bookmark-level: none !important; "
+    "transform: none !important; columns: auto !important;"
+)
+_CHAIN_CLASS = "remoteops-chain"
+_VOID_ELEMENTS = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input")
+    + ("link", "meta", "param", "source", "track", "wbr")
+)
+
+
+class _AncestorParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.found: dict[int, list[tuple[str, list[tuple[str, str | None]]]]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        ident = dict(attrs).get("id") or ""
+        if tag == "div" and ident.startswith("remoteops-field-"):
+            self.found[int(ident.rsplit("-", 1)[1])] = list(self.stack)
+        if tag not in _VOID_ELEMENTS:
+            self.stack.append((tag, attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass  # <br/> and the like: no children
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, -1, -1):
+            if self.stack[depth][0] == tag:
+                del self.stack[depth:]
+                return
+
+
+def _start_tag(tag: str, attrs: list[tuple[str, str | None]]) -> str:
+    parts = [tag]
+    classes = _CHAIN_CLASS
+    for name, value in attrs:
+        if name == "id":
+            continue  # IDs are unique: the sheet keeps them
+        if name == "class":
+            classes = f"{value or ''} {_CHAIN_CLASS}".strip()
+        elif value is None:
+            parts.append(name)
+        else:
+            parts.append(f'{name}="{xml_escape(value, {chr(34): "&quot;"})}"')
+    parts.append(f'class="{xml_escape(classes, {chr(34): "&quot;"})}"')
+    return "<" + " ".join(parts) + ">"
+
+
+def field_ancestors(form_html: str) -> dict[int, tuple[tuple[str, str], ...]]:
+    """For each field slot of a sheet form: its ancestors, outermost first, as (tag name,
+    start tag). The start tags keep the elements' classes and attributes (so the same CSS
+    rules apply) but not their IDs, and add the class that neutralises their boxes."""
+    parser = _AncestorParser()
+    parser.feed(form_html)
+    parser.close()
+    return {
+        index: tuple((tag, _start_tag(tag, attrs)) for tag, attrs in stack)
+        for index, stack in parser.found.items()
+    }
 
 
 @dataclass(frozen=True)
 class Slot:
-    """Where a field goes: page within the sheet, box in CSS px, and the text style there."""
+    """Where a field goes: page within the sheet and box in CSS px."""
 
     page: int
     x: float
     y: float
     width: float
     height: float
-    css: str
+    chain: tuple[tuple[str, str], ...] = ()  # the field's ancestors (tag, start tag)
 
 
 @dataclass
@@ -427,7 +493,6 @@ class SheetLayout:
             ).render()
             anchors = [page.anchors for page in rendered.pages]
             sizes = [(page.width, page.height) for page in rendered.pages]
-            styles = _field_styles(rendered.pages)
             data = rendered.write_pdf(pdf_variant="pdf/a-3b")
         except BaseException as exc:  # FatalURLFetchingError derives from BaseException
             if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
@@ -452,7 +517,9 @@ class SheetLayout:
             )
         self.stats.renders += 1
         self.stats.pages_laid_out += len(anchors)
-        return _Render(PdfReader(io.BytesIO(data)), anchors, sizes, styles)
+        reader = PdfReader(io.BytesIO(data))
+        retag_fonts(reader)
+        return _Render(reader, anchors, sizes)
 
     def _store(self, result: _Render, group: list[Sheet]) -> None:
         starts: dict[int, int] = {}
@@ -464,8 +531,14 @@ class SheetLayout:
                 elif name.startswith("remoteops-field-"):
                     sheet_index, field_index = (int(v) for v in name.split("-")[2:4])
                     x1, y1, x2, y2 = box
+                    chains = group[sheet_index].chains
                     slots.setdefault(sheet_index, {})[field_index] = Slot(
-                        number, x1, y1, x2 - x1, y2 - y1, result.styles.get(name, "")
+                        number,
+                        x1,
+                        y1,
+                        x2 - x1,
+                        y2 - y1,
+                        chains[field_index] if field_index < len(chains) else (),
                     )
         total = len(result.anchors)
         if sorted(starts) != list(range(len(group))):
@@ -477,7 +550,7 @@ class SheetLayout:
                 raise PdfRenderError("A sheet came out with no page; is it empty?")
             mine = {
                 k: Slot(
-                    slot.page - bounds[index], slot.x, slot.y, slot.width, slot.height, slot.css
+                    slot.page - bounds[index], slot.x, slot.y, slot.width, slot.height, slot.chain
                 )
                 for k, slot in slots.get(index, {}).items()
             }
@@ -505,20 +578,28 @@ class SheetLayout:
     def _overlay_group(self, lang, head, size, indexes, requests, results) -> None:
         width, height = size
         parts = []
-        classes: dict[str, str] = {}  # CSS of a slot (position and text style) -> class name
+        classes: dict[str, str] = {}  # CSS of a slot (its position) -> class name
         for index in indexes:
             request = requests[index]
             parts.append(f'<div class="remoteops-overlay" id="remoteops-overlay-{index}">')
+            # Each value sits in its field's ancestors (so it inherits the same text style);
+            # ancestors that consecutive fields share are opened once.
+            opened: list[tuple[str, str]] = []
             for field_index, slot, content in request.values:
-                rule = (
-                    f"left: {slot.x:.3f}px; top: {slot.y:.3f}px; width: {slot.width:.3f}px; "
-                    f"{slot.css}"
-                )
+                chain = list(slot.chain)
+                keep = 0
+                while keep < min(len(opened), len(chain)) and opened[keep] == chain[keep]:
+                    keep += 1
+                parts.extend(f"</{tag}>" for tag, _ in reversed(opened[keep:]))
+                parts.extend(start for _, start in chain[keep:])
+                opened = chain
+                rule = f"left: {slot.x:.3f}px; top: {slot.y:.3f}px; width: {slot.width:.3f}px;"
                 name = classes.setdefault(rule, f"rv{len(classes)}")
                 parts.append(
-                    f'<div class="remoteops-value {name}" '
+                    f'<div class="remoteops-value field {name}" '
                     f'id="remoteops-value-{index}-{field_index}">{content}</div>'
                 )
+            parts.extend(f"</{tag}>" for tag, _ in reversed(opened))
             parts.append("</div>")
         rules = " ".join(f"div.{name} {{ {rule} }}" for rule, name in classes.items())
         css = (
@@ -528,9 +609,10 @@ class SheetLayout:
             "margin: 0; padding: 0; overflow: hidden; }"
             " div.remoteops-overlay + div.remoteops-overlay { break-before: page; }"
             " div.remoteops-value { position: absolute; margin: 0; padding: 0; border: 0;"
-            " overflow-wrap: break-word; hyphens: manual; } "
-            + rules.replace("<", "").replace(">", "")
-            + "</style>"
+            " overflow-wrap: break-word; hyphens: manual; }"
+            f" .{_CHAIN_CLASS} {{ {_NEUTRAL_BOX} }}"
+            f" .{_CHAIN_CLASS}::before, .{_CHAIN_CLASS}::after, .{_CHAIN_CLASS}::marker"
+            " { content: none !important; } " + rules.replace("<", "").replace(">", "") + "</style>"
         )
         result = self._render(lang, head, "".join(parts), css)
         owners = {requests[i].owner for i in indexes}
@@ -569,7 +651,6 @@ class _Render:
     reader: Any
     anchors: list[dict[str, tuple[float, float, float, float]]]
     sizes: list[tuple[float, float]]
-    styles: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -591,46 +672,6 @@ class OverlayResult:
 
     def page_object(self) -> Any:
         return self.reader.pages[self.page]
-
-
-def _css_value(value: Any) -> str:
-    if isinstance(value, int | float):
-        return f"{value:g}"
-    unit = getattr(value, "unit", None)
-    if unit is not None:
-        return f"{value.value:g}{unit}"
-    return str(value)
-
-
-def _field_styles(pages: Sequence[Any]) -> dict[str, str]:
-    """The text style of every field slot (font, size, weight, line height, colour, alignment),
-    as CSS for the overlay, read from WeasyPrint's laid-out boxes."""
-    styles: dict[str, str] = {}
-    for page in pages:
-        if not any(name.startswith("remoteops-field-") for name in page.anchors):
-            continue
-        for box in page._page_box.descendants():  # noqa: SLF001 - WeasyPrint's layout tree
-            element = getattr(box, "element", None)
-            ident = element.get("id") if element is not None else None
-            if not ident or not ident.startswith("remoteops-field-") or ident in styles:
-                continue
-            style = box.style
-            families = ", ".join(f'"{f}"' for f in style["font_family"])
-            colour = style["color"]
-            try:
-                r, g, b = colour.to("srgb").coordinates
-                alpha = colour.alpha
-                css_colour = f"rgba({r * 255:.0f}, {g * 255:.0f}, {b * 255:.0f}, {alpha:g})"
-            except (AttributeError, TypeError, ValueError):
-                css_colour = "#000"
-            align = style["text_align_all"]
-            styles[ident] = (
-                f"font-family: {families}; font-size: {style['font_size']:g}px; "
-                f"font-weight: {style['font_weight']}; "
-                f"line-height: {_css_value(style['line_height'])}; color: {css_colour}; "
-                f"text-align: {align if align in ('left', 'right', 'center') else 'left'};"
-            )
-    return styles
 
 
 def _has_drawn_resources(reader: Any) -> bool:
@@ -756,129 +797,171 @@ def producer_name() -> str:
     return f"{PRODUCER} (WeasyPrint {weasyprint.__version__}, pypdf {pypdf.__version__})"
 
 
-def _overlay_form(writer: Any, overlay: Any) -> Any:
-    """The overlay page as a form XObject (its own resources), for drawing over a page."""
-    from pypdf.generic import ArrayObject, FloatObject, NameObject
+def retag_fonts(reader: Any) -> None:
+    """Give every embedded font of a render a subset tag made from its font program.
 
-    contents = overlay["/Contents"]
-    if isinstance(contents.get_object(), ArrayObject):
-        raise PdfRenderError("Unexpected overlay page with several content streams.")
-    form_ref = contents.clone(writer)
-    form = form_ref.get_object()
-    box = overlay.mediabox
-    form[NameObject("/Type")] = NameObject("/XObject")
-    form[NameObject("/Subtype")] = NameObject("/Form")
-    form[NameObject("/BBox")] = ArrayObject(
-        FloatObject(v) for v in (box.left, box.bottom, box.right, box.top)
+    WeasyPrint names a subset after the font description only, so the same font laid out in
+    two renders (a shared sheet and a field overlay) gets one tag for two different programs;
+    ISO 32000 (9.6.4) wants a tag per subset. Called on each render once, before its pages
+    are copied anywhere."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    seen: set[int] = set()
+    for page in reader.pages:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources is not None else None
+        if fonts is None:
+            continue
+        for ref in fonts.get_object().values():
+            font = ref.get_object()
+            if id(font) in seen or not isinstance(font, DictionaryObject):
+                continue
+            seen.add(id(font))
+            named = [font]
+            if font.get("/Subtype") == "/Type0":
+                descendant = font["/DescendantFonts"][0].get_object()
+                named.append(descendant)
+                descriptor = descendant.get("/FontDescriptor")
+            else:
+                descriptor = font.get("/FontDescriptor")
+            if descriptor is None:
+                continue
+            descriptor = descriptor.get_object()
+            program = next(
+                (
+                    descriptor[k]
+                    for k in ("/FontFile2", "/FontFile3", "/FontFile")
+                    if k in descriptor
+                ),
+                None,
+            )
+            if program is None:
+                continue
+            base = str(font.get("/BaseFont", "/Font"))[1:]
+            if len(base) > 7 and base[6] == "+" and base[:6].isupper():
+                base = base[7:]
+            digest = hashlib.sha256(program.get_object().get_data()).digest()
+            tag = "".join(chr(65 + b % 26) for b in digest[:6])
+            name = NameObject(f"/{tag}+{base}")
+            for item in named:
+                item[NameObject("/BaseFont")] = name
+            descriptor[NameObject("/FontName")] = name
+
+
+def _stamp_font_pdf(font: StampFont) -> bytes:
+    """A one-page PDF whose page has the stamp font as resource ``/RoStamp``: the source the
+    font objects are copied from into every file (PDF syntax written here, no library)."""
+    widths = " ".join(str(w) for w in font.widths)
+    bbox = " ".join(str(v) for v in font.bbox)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10]"
+        b" /Resources << /Font << " + STAMP_FONT_NAME.encode() + b" 4 0 R >> >> >>",
+        (
+            f"<< /Type /Font /Subtype /TrueType /BaseFont /{font.base_name} /FirstChar 32"
+            f" /LastChar 255 /Widths [{widths}] /Encoding /WinAnsiEncoding"
+            " /FontDescriptor 5 0 R >>"
+        ).encode("ascii"),
+        (
+            f"<< /Type /FontDescriptor /FontName /{font.base_name} /Flags 32"
+            f" /FontBBox [{bbox}] /ItalicAngle 0 /Ascent {font.ascent}"
+            f" /Descent {font.descent} /CapHeight {font.cap_height} /StemV 80"
+            " /FontFile2 6 0 R >>"
+        ).encode("ascii"),
+        b"<< /Length %d /Length1 %d >>\nstream\n" % (len(font.program), len(font.program))
+        + font.program
+        + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
     )
-    form[NameObject("/Resources")] = overlay["/Resources"].clone(writer)
-    return form_ref
+    return bytes(out)
+
+
+@lru_cache(maxsize=4)
+def _stamp_font_source(font: StampFont) -> Any:
+    """The stamp font dictionary (an indirect object of a pypdf reader) to copy into files."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(_stamp_font_pdf(font)), strict=True)
+    return reader.pages[0]["/Resources"]["/Font"].raw_get(STAMP_FONT_NAME)
+
+
+def _own_resources(page: Any) -> Any:
+    """Give a page of the writer its own resource dictionary (and sub-dictionaries), so what
+    is added to this page is not added to every page that shared them."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    shared = page.get("/Resources")
+    own = DictionaryObject()
+    if shared is not None:
+        for key, value in shared.get_object().items():
+            target = value.get_object()
+            own[NameObject(key)] = (
+                DictionaryObject(target) if isinstance(target, DictionaryObject) else value
+            )
+    page[NameObject("/Resources")] = own
+    return own
 
 
 def assemble_pdf(pages: Sequence[StampedPage], meta: FileMeta, font: StampFont) -> bytes:
-    """One PDF/A-3b file from laid-out pages, each with its footer stamp."""
+    """One PDF/A-3b file from laid-out pages, each with its footer stamp.
+
+    Public pypdf only: pages are copied with ``add_page``, a field overlay is drawn over its
+    page with ``merge_page``, the stamp is appended with ``replace_contents``, the stamp font
+    is copied from a one-page font PDF with ``clone``."""
     from pypdf import PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        DictionaryObject,
-        NameObject,
-        NumberObject,
-        TextStringObject,
-    )
+    from pypdf.generic import ContentStream, DictionaryObject, NameObject, TextStringObject
 
     if not pages:
         raise PdfRenderError("Nothing to write: no pages.")
     writer = PdfWriter()
     writer.pdf_header = b"%PDF-1.7"
-
-    def stream(data: bytes, extra: dict | None = None) -> Any:
-        obj = DecodedStreamObject()
-        obj.set_data(data)
-        for key, value in (extra or {}).items():
-            obj[NameObject(key)] = value
-        return writer._add_object(obj)
-
-    font_file = stream(font.program, {"/Length1": NumberObject(len(font.program))})
-    descriptor = writer._add_object(
-        DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/FontDescriptor"),
-                NameObject("/FontName"): NameObject("/" + font.base_name),
-                NameObject("/Flags"): NumberObject(32),
-                NameObject("/FontBBox"): ArrayObject(NumberObject(v) for v in font.bbox),
-                NameObject("/ItalicAngle"): NumberObject(0),
-                NameObject("/Ascent"): NumberObject(font.ascent),
-                NameObject("/Descent"): NumberObject(font.descent),
-                NameObject("/CapHeight"): NumberObject(font.cap_height),
-                NameObject("/StemV"): NumberObject(80),
-                NameObject("/FontFile2"): font_file,
-            }
-        )
-    )
-    stamp_font = writer._add_object(
-        DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/TrueType"),
-                NameObject("/BaseFont"): NameObject("/" + font.base_name),
-                NameObject("/FirstChar"): NumberObject(32),
-                NameObject("/LastChar"): NumberObject(255),
-                NameObject("/Widths"): ArrayObject(NumberObject(w) for w in font.widths),
-                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-                NameObject("/FontDescriptor"): descriptor,
-            }
-        )
-    )
-    push, pop = stream(b"q\n"), stream(b"\nQ\n")
-    patched_fonts: set[int] = set()
+    stamp_font = _stamp_font_source(font).clone(writer)
     output_intents = None
-    overlays = 0
 
     for item in pages:
         source = item.page
         if output_intents is None:
             output_intents = source.pdf.trailer["/Root"].get("/OutputIntents")
         page = writer.add_page(source, excluded_keys=("/Annots",))
-        resources = page["/Resources"].get_object()
+        resources = _own_resources(page)
+        if item.overlay is not None:
+            page.merge_page(item.overlay)
+            resources = page["/Resources"].get_object()
         fonts = resources.get("/Font")
         if fonts is None:
-            fonts = DictionaryObject()
-            resources[NameObject("/Font")] = fonts
-        fonts_obj = fonts.get_object()
-        if id(fonts_obj) not in patched_fonts:
-            fonts_obj[NameObject(STAMP_FONT_NAME)] = stamp_font
-            patched_fonts.add(id(fonts_obj))
+            fonts = resources[NameObject("/Font")] = DictionaryObject()
+        fonts.get_object()[NameObject(STAMP_FONT_NAME)] = stamp_font
+        contents = page.get_contents()
+        drawn = contents.get_data() if contents is not None else b""
         width = float(page.mediabox.width)
-        stamp = stream(_stamp_stream(font, width, item.left, item.right))
-        contents = page.get("/Contents")
-        if contents is None:
-            parts = []
-        elif isinstance(contents.get_object(), ArrayObject):
-            parts = list(contents.get_object())
-        else:
-            parts = [contents]
-        extra = []
-        if item.overlay is not None:
-            overlays += 1
-            name = f"/RoFields{overlays}"
-            form = _overlay_form(writer, item.overlay)
-            xobjects = resources.get("/XObject")
-            if xobjects is None:
-                xobjects = DictionaryObject()
-                resources[NameObject("/XObject")] = xobjects
-            xobjects.get_object()[NameObject(name)] = form
-            extra.append(stream(b"q %s Do Q\n" % name.encode()))
-        page[NameObject("/Contents")] = ArrayObject([push, *parts, pop, *extra, stamp])
+        content = ContentStream(None, writer)
+        content.set_data(
+            b"q\n" + drawn + b"\nQ\n" + _stamp_stream(font, width, item.left, item.right)
+        )
+        page.replace_contents(content)
+        page.compress_content_streams()
 
     root = writer.root_object
     if output_intents is not None:
         root[NameObject("/OutputIntents")] = output_intents.clone(writer)
     producer = producer_name()
-    root[NameObject("/Metadata")] = stream(
-        xmp_metadata(meta, producer),
-        {"/Type": NameObject("/Metadata"), "/Subtype": NameObject("/XML")},
-    )
+    writer.xmp_metadata = xmp_metadata(meta, producer)
+    metadata = root["/Metadata"].get_object()
+    metadata[NameObject("/Type")] = NameObject("/Metadata")
+    metadata[NameObject("/Subtype")] = NameObject("/XML")
     root[NameObject("/Lang")] = TextStringObject(meta.lang)
     date = _pdf_date(meta.created)
     writer.add_metadata(

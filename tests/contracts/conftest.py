@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from companyfiles import SAMPLE
-from contracts_pdf import read_pdf
+from contracts_pdf import check_pdfs_under, read_pdf
 
 from remoteops.contracts import load_templates, packet_path, render_agreements
 from remoteops.contracts.templates import default_templates_dir
@@ -32,6 +32,15 @@ def with_employees(company: Company, employees: list[Employee], assets=None) -> 
         assets=company.assets if assets is None else tuple(assets),
         **indexes,
     )
+
+
+@pytest.fixture(autouse=True)
+def every_pdf_passes_strict_checks(tmp_path):
+    """After each test: every PDF the test wrote under its tmp_path passes qpdf --check
+    with no warning, PDFium and Poppler read the same text from it, its fonts are embedded
+    with one subset tag per font program and its PDF/A identification is consistent."""
+    yield
+    check_pdfs_under(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +72,7 @@ def sample_render(tmp_path_factory, sample_company, sample_ids, templates):
     report = render_agreements(
         sample_company, sample_ids, out_dir=out, templates=templates, today=TODAY
     )
+    check_pdfs_under(out)
     return out, report
 
 
