@@ -360,7 +360,7 @@ def run_sheet_html(sheet: RunSheet, company: Company, *, overview_png: bytes | N
         boxes=sheet.boxes,
         trips=sheet.trips,
         km=f"{sheet.km:.0f}",
-        hours=f"{sheet.driving_minutes / 60:.1f}",
+        hours=_decimal(sheet.driving_minutes / 60, sheet.language),
     )
     phone = f" ({esc(sheet.dispatcher_phone)})" if sheet.dispatcher_phone else ""
     command = "<span class='cmd'>remoteops routes fail &lt;ID&gt; --reason not-home</span>"
@@ -398,6 +398,12 @@ def run_sheet_html(sheet: RunSheet, company: Company, *, overview_png: bytes | N
         )
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def _decimal(value: float, language: str) -> str:
+    """One decimal, with a decimal comma in German."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if language == "de" else text
 
 
 def _css_string(text: str) -> str:

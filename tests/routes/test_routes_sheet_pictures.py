@@ -96,6 +96,7 @@ def test_german_run_sheet_reads_back_stop_by_stop(tmp_path, eight):
     for word in ("Tourenblatt", "Montag, 01.03.2027", "Fahrerin 1", "B-HK 101"):
         assert word in text, word
     assert "+49 30 23125 300" in text
+    assert f"{sheet.driving_minutes / 60:.1f} h Fahrzeit".replace(".", ",") in text
     # What to do when nobody is home, printed before the first stop.
     head = text[: text.index(sheet.stops[0].name)]
     assert "Niemand zu Hause?" in head
