@@ -74,6 +74,7 @@ EMPLOYEE_COLUMNS: dict[str, tuple[str, ...]] = {
     "work_model": ("Arbeitsmodell", "Modell"),
     "delivery_days": ("Liefertage", "Anliefertage"),
     "delivery_hours": ("Lieferzeit", "Lieferzeiten", "Anlieferzeit"),
+    "delivery_note": ("Lieferhinweis", "Lieferhinweise", "Hinweis für Fahrer", "delivery_notes"),
 }
 ASSET_COLUMNS: dict[str, tuple[str, ...]] = {
     "asset_tag": ("Inventarnummer", "Inventar-Nr", "Asset-Tag", "tag"),
@@ -140,11 +141,18 @@ MAX_STREET = 100
 MAX_CITY = 60
 #: Longest van name (it heads the van's run sheet).
 MAX_VAN_NAME = 40
+#: Longest driver's name and number plate of a van, and the dispatcher's phone number.
+MAX_DRIVER = MAX_NAME
+MAX_PLATE = 15
+MAX_PHONE = 30
+#: Longest delivery note for the driver (floor, doorbell, parking): two lines of a stop.
+MAX_DELIVERY_NOTE = 160
 EMPLOYEE_LIMITS = {
     "first_name": MAX_NAME,
     "last_name": MAX_NAME,
     "street": MAX_STREET,
     "city": MAX_CITY,
+    "delivery_note": MAX_DELIVERY_NOTE,
 }
 #: Control characters (line breaks, tabs, escape codes) and the invisible characters that
 #: change the direction text is shown in ("Trojan Source": U+200E/U+200F marks, U+202A-U+202E
@@ -533,7 +541,14 @@ def _load_company_yml(root: Path, problems: _Problems):
         capacity = v.parsed("capacity_boxes", parse_whole, 0)
         if capacity <= 0:
             v.bad("capacity_boxes", "must be a whole number above 0 (boxes that fit in the van).")
-        vans.append(Van(v.text("name", limit=MAX_VAN_NAME), capacity))
+        vans.append(
+            Van(
+                v.text("name", limit=MAX_VAN_NAME),
+                capacity,
+                driver=v.text("driver", required=False, limit=MAX_DRIVER),
+                plate=v.text("plate", required=False, limit=MAX_PLATE),
+            )
+        )
     _check_van_names(vans, problems)
     holidays: list[dt.date] = []
     for i, raw in enumerate(d.data.get("holidays") or []):
@@ -554,10 +569,24 @@ def _load_company_yml(root: Path, problems: _Problems):
         multi_trip=bool(d.data.get("multi_trip", True)),
         holidays=tuple(sorted(holidays)),
         break_minutes=d.parsed("break_minutes", parse_whole, 0),
+        dispatcher_phone=d.text("dispatcher_phone", required=False, limit=MAX_PHONE),
+        language=_sheet_language(d),
     )
     if not 0 <= delivery.break_minutes < 240:
         d.bad("break_minutes", "must be between 0 and 239 minutes.")
     return details, tuple(sites), delivery
+
+
+def _sheet_language(d: _Section) -> str:
+    """``delivery.language``: the language of the run sheets (default German)."""
+    value = d.text("language", required=False)
+    if not value:
+        return "de"
+    found = _LANGUAGES.get(header_key(value))
+    if found is None:
+        d.bad("language", f"{shown(value)} is not one of {', '.join(LANGUAGE_WORDS)}; use one.")
+        return "de"
+    return found
 
 
 def _check_van_names(vans: list[Van], problems: _Problems) -> None:
@@ -684,6 +713,7 @@ def _parse_employee(
         weekly_hours=40.0 if hours is None else hours,
         work_model=work_model or "telearbeit",
         delivery_window=window,
+        delivery_note=f.text("delivery_note", required=False),
     )
 
 

@@ -94,6 +94,7 @@ class Employee:
     weekly_hours: float = 40.0
     work_model: str = "telearbeit"  # one of WORK_MODELS
     delivery_window: TimeWindow | None = None  # None: any time during the van's working day
+    delivery_note: str = ""  # for the driver: floor, doorbell, parking
 
     @property
     def full_name(self) -> str:
@@ -128,6 +129,8 @@ class Person:
 class Van:
     name: str
     capacity_boxes: int
+    driver: str = ""  # printed on the van's run sheet
+    plate: str = ""  # number plate, printed on the van's run sheet
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,12 @@ class DeliverySettings:
     multi_trip: bool = True
     holidays: tuple[dt.date, ...] = ()
     break_minutes: int = 0  # the driver's break, taken from each van's working day
+    dispatcher_phone: str = ""  # whom the driver calls; printed on every run sheet
+    language: str = "de"  # of the run sheets (one of LANGUAGES)
+
+    def van(self, name: str) -> Van | None:
+        """The van called ``name`` (as the plan spells it), or None."""
+        return next((v for v in self.vans if v.name.casefold() == name.casefold()), None)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ EMPLOYEE_COLUMNS = (
     "work_model",
     "delivery_days",
     "delivery_hours",
+    "delivery_note",
 )
 ASSET_COLUMNS = ("asset_tag", "type", "model", "serial_number", "employee_id", "boxes", "condition")
 
@@ -105,6 +106,19 @@ HEADQUARTERS = {
     "depot": True,
 }
 VAN_CAPACITY_BOXES = 40
+#: Drivers and number plates of the vans (invented; plates use Berlin's "B" prefix).
+VAN_DRIVERS = ("Dariusz Nowak", "Kerstin Lange", "Mehmet Aydın", "Jens Hoffmann")
+DISPATCHER_PHONE = "+49 30 23125 300"
+# A note for the driver for every fourth employee, chosen from the employee number (not
+# drawn from the random generator, so the rest of the company stays as it was).
+DELIVERY_NOTES = (
+    "3. OG links, kein Aufzug",
+    "Klingel: Hinterhaus, 2. Etage",
+    "Parken im Hof möglich, Tor Code bei Anruf",
+    "Bitte vorher anrufen, Hund im Haus",
+    "EG rechts, Klingel defekt: bitte anrufen",
+    "Seitenflügel, 4. OG mit Aufzug",
+)
 EMPLOYEES_PER_VAN = 60  # one van per 60 employees keeps a two-week roll-out comfortable
 
 # --- people -------------------------------------------------------------------------------
@@ -607,6 +621,13 @@ def working_days(start: dt.date, count: int, holidays: Sequence[dt.date]) -> lis
     return [day for day in days if day.weekday() < 5 and day not in holidays]
 
 
+def delivery_note(number: int) -> str:
+    """The driver's note for employee ``number`` (every fourth has one)."""
+    if number % 4:
+        return ""
+    return DELIVERY_NOTES[(number // 4) % len(DELIVERY_NOTES)]
+
+
 def _quota_indices(rng: random.Random, count: int, share: float, pool: list[int]) -> set[int]:
     """Pick ``round(count * share)`` indices from ``pool`` (removing them from it)."""
     picked = rng.sample(pool, min(len(pool), round(count * share)))
@@ -681,6 +702,7 @@ class _CompanyGenerator:
             "work_model": _weighted(rng, WORK_MODELS),
             "delivery_days": days_spec,
             "delivery_hours": self.delivery_hours(status),
+            "delivery_note": delivery_note(int(employee_id[1:])),
         }
 
     def name(self, language: str) -> tuple[str, str]:
@@ -858,9 +880,16 @@ def company_settings(employees: int, holidays: Sequence[dt.date]) -> dict[str, o
         "sites": [HEADQUARTERS],
         "delivery": {
             "vans": [
-                {"name": f"VW Bus {i}", "capacity_boxes": VAN_CAPACITY_BOXES}
+                {
+                    "name": f"VW Bus {i}",
+                    "capacity_boxes": VAN_CAPACITY_BOXES,
+                    "driver": VAN_DRIVERS[(i - 1) % len(VAN_DRIVERS)],
+                    "plate": f"B-HK {100 + i}",
+                }
                 for i in range(1, vans + 1)
             ],
+            "dispatcher_phone": DISPATCHER_PHONE,
+            "language": "de",
             "day_start": "08:00",
             "day_end": "17:00",
             "service_minutes_base": 15,

@@ -238,21 +238,29 @@ def sheet_command(
     ctx: typer.Context,
     day: Annotated[str, typer.Argument(help="The delivery day, YYYY-MM-DD.")],
     van: Annotated[str | None, typer.Option(help="Only this van.")] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="Language of the sheet: de or en [default: delivery.language]."),
+    ] = None,
     out: OutOption = None,
 ) -> None:
-    """The driver's run sheet (PDF and CSV): loading order, each stop with name, address,
-    phone, arrival window, boxes with asset tags and serials, signature and "received by"
-    fields, and an overview map.
+    """The driver's run sheet (PDF and CSV): driver, van, number plate and dispatcher's
+    phone; what to do when nobody is home; each stop with ETA, arrival window, time at the
+    door, name, address, phone, delivery note, a tick box per device, a QR code to navigate
+    there, and "received by" and signature fields; the loading order and an overview map.
 
     Example:
 
         remoteops routes sheet 2026-12-01 --van "VW Bus 1"
+
+        remoteops routes sheet 2026-12-01 --lang en
     """
     from remoteops.routes.operations import write_run_sheets
 
     s = session(ctx)
     when = _day(day, "DAY")
-    paths = write_run_sheets(s.company(), s.store(), when, _out_dir(ctx, out, str(when)), van=van)
+    folder = _out_dir(ctx, out, str(when))
+    paths = write_run_sheets(s.company(), s.store(), when, folder, van=van, language=lang)
     _print_written(paths)
 
 

@@ -13,7 +13,9 @@
 - :mod:`remoteops.routes.maps`: the interactive HTML map (Leaflet inline, vendored in
   ``leaflet/``; inventory text only as JSON data, never as template source or HTML).
 
-None of these import PyVRP, WeasyPrint, matplotlib or icalendar at import time.
+- :mod:`remoteops.routes.static_map`: the static PNG map (Web Mercator, one colour per run).
+
+None of these import PyVRP, WeasyPrint, segno, matplotlib or icalendar at import time.
 """
 
 #: Why a stop can fail (``routes fail --reason``); the state store checks the same list.

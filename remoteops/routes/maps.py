@@ -24,9 +24,7 @@ from pathlib import Path
 from remoteops.files import write_private
 from remoteops.models import Company
 from remoteops.routes.planning import DeliveryRun
-
-#: Run colours on maps, in van order.
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
+from remoteops.routes.static_map import run_colours
 
 #: The background map; the only thing the page fetches (images only, see the CSP).
 TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -200,7 +198,7 @@ def map_data(runs: Sequence[DeliveryRun], company: Company) -> dict:
     """What the map shows, as plain data (the page's JSON data block)."""
     depot = company.depot
     data_runs = []
-    for k, run in enumerate(runs):
+    for run, colour in zip(runs, run_colours(len(runs)), strict=True):
         stops = []
         for s in run.stops:
             e = company.employee(s.employee_id)
@@ -222,7 +220,7 @@ def map_data(runs: Sequence[DeliveryRun], company: Company) -> dict:
                 "van": run.van,
                 "day": run.day.isoformat(),
                 "day_text": f"{run.day:%a %d.%m.%Y}",
-                "colour": COLOURS[k % len(COLOURS)],
+                "colour": colour,
                 "trips": run.trips,
                 "summary": (
                     f"{len(run.stops)} stops, {run.boxes} boxes, {run.km:.0f} km, "

@@ -163,9 +163,16 @@ def runs_for(store: StateStore, day: dt.date | None, van: str | None = None) -> 
 
 
 def write_run_sheets(
-    company: Company, store: StateStore, day: dt.date, out: Path, *, van: str | None = None
+    company: Company,
+    store: StateStore,
+    day: dt.date,
+    out: Path,
+    *,
+    van: str | None = None,
+    language: str | None = None,
 ) -> list[Path]:
-    """The driver's run sheet of each van on ``day`` as PDF and CSV in ``out``."""
+    """The driver's run sheet of each van on ``day`` as PDF and CSV in ``out``, in
+    ``language`` (default: the company's ``delivery.language``)."""
     from remoteops.routes.sheets import (
         overview_png,
         run_sheet,
@@ -174,31 +181,45 @@ def write_run_sheets(
     )
 
     runs = runs_for(store, day, van)
+    sheets = [run_sheet(run, company, language=language) for run in runs]
     names = [f"run-sheet-{day:%Y-%m-%d}-{slug(run.van, default='van')}" for run in runs]
     targets = [(safe_file(out, f"{n}.csv"), safe_file(out, f"{n}.pdf")) for n in names]
     written = []
-    for run, (csv_path, pdf_path) in zip(runs, targets, strict=True):
-        sheet = run_sheet(run, company)
+    for run, sheet, (csv_path, pdf_path) in zip(runs, sheets, targets, strict=True):
         written.append(write_run_sheet_csv(csv_path, sheet))
         written.append(
-            write_run_sheet_pdf(pdf_path, sheet, company, overview_png=overview_png([run], company))
+            write_run_sheet_pdf(
+                pdf_path,
+                sheet,
+                company,
+                overview_png=overview_png([run], company, language=sheet.language),
+            )
         )
     return written
 
 
 def write_maps(company: Company, store: StateStore, day: dt.date | None, out: Path) -> list[Path]:
-    """An interactive HTML map and a static PNG of the runs of ``day`` (or all)."""
+    """An interactive HTML map and a static PNG of the runs of ``day``; for all days, the
+    overview (HTML and PNG) and one PNG per day. The pictures' labels are in the company's
+    ``delivery.language``."""
     from remoteops.routes.maps import write_map_html
-    from remoteops.routes.sheets import write_map_png
+    from remoteops.routes.static_map import write_map_png
 
     runs = runs_for(store, day)
+    language = company.delivery.language
     stem = f"routes-{day:%Y-%m-%d}" if day else "routes-all"
     title = f"Delivery runs {day:%a %d.%m.%Y}" if day else "Delivery runs"
     html_path, png_path = safe_file(out, f"{stem}.html"), safe_file(out, f"{stem}.png")
-    return [
+    days = sorted({run.day for run in runs}) if day is None else []
+    day_paths = [(d, safe_file(out, f"routes-{d:%Y-%m-%d}.png")) for d in days]
+    written = [
         write_map_html(html_path, runs, company, title=title),
-        write_map_png(png_path, runs, company),
+        write_map_png(png_path, runs, company, language=language),
     ]
+    for d, path in day_paths:
+        day_runs = [run for run in runs if run.day == d]
+        written.append(write_map_png(path, day_runs, company, language=language))
+    return written
 
 
 def write_notifications(

@@ -89,10 +89,10 @@ def test_map_command_renders_inventory_text_as_data_not_template(cli, tmp_path, 
     for folder in (cwd, out, tmp_path, tmp_path / "tmp", Path("/tmp")):
         assert not (folder / "PWNED").exists(), folder
     assert not list(tmp_path.rglob("PWNED"))
-    assert sorted(p.name for p in (out / "routes").iterdir()) == [
-        "routes-all.html",
-        "routes-all.png",
-    ]
+    days = sorted({s["day"] for s in stops})
+    assert sorted(p.name for p in (out / "routes").iterdir()) == sorted(
+        ["routes-all.html", "routes-all.png"] + [f"routes-{d}.png" for d in days]
+    )
 
     page = (out / "routes" / "routes-all.html").read_text(encoding="utf-8")
     assert MKDIR in page and LONE in page and "Van {{ 7*7 }}" in page
