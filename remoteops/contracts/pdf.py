@@ -9,7 +9,10 @@ How a packet is made (and why it is fast):
    per employee, many employees in one WeasyPrint call so the fixed cost of a render is shared.
 2. The fields of a sheet (``macros.field``) are laid out on their own, wrapped in the field's
    ancestors so they get the same text style, many employees per WeasyPrint call, and drawn
-   over the shared page with pypdf's ``merge_page``.
+   over the shared page as a form XObject: the overlay page's content stream, given its own
+   resources and copied with ``clone`` (never parsed, nothing renamed; pypdf's ``merge_page``
+   parsed every overlay twice and was most of the assembly time). ``merge_page`` stays as
+   the fallback for an overlay page that is not one plain content stream.
 3. What differs per page although the page is shared - the document ID and "Seite X von Y" -
    is stamped on afterwards (``replace_contents``), in an embedded DejaVu Sans subset
    (Windows-1252) copied into each file from a one-page font PDF, so numbering is right per
@@ -915,12 +918,45 @@ def _own_resources(page: Any) -> Any:
     return own
 
 
+FIELDS_FORM_NAME = "/RoFields"
+
+
+def _fields_form(overlay: Any, writer: Any) -> Any:
+    """The field contents of an overlay page as a Form XObject of ``writer`` (a reference),
+    or None if the page is not one plain content stream (then ``merge_page`` is used).
+
+    The overlay page's content stream becomes the form: it gets the form keys, the page's
+    own resource dictionary and the page box as its bounding box (which clips as
+    ``merge_page`` does), and is copied into the file with ``clone``. Nothing is parsed or
+    renamed: the form has its own resources, so its names cannot clash with the page's."""
+    from pypdf.generic import ArrayObject, FloatObject, NameObject, StreamObject
+
+    if overlay.get("/Annots"):
+        return None
+    contents = overlay.raw_get("/Contents") if "/Contents" in overlay else None
+    resources = overlay.raw_get("/Resources") if "/Resources" in overlay else None
+    if contents is None or resources is None or getattr(contents, "idnum", None) is None:
+        return None
+    stream = contents.get_object()
+    if not isinstance(stream, StreamObject):
+        return None
+    box = overlay.mediabox
+    stream[NameObject("/Type")] = NameObject("/XObject")
+    stream[NameObject("/Subtype")] = NameObject("/Form")
+    stream[NameObject("/BBox")] = ArrayObject(
+        FloatObject(v) for v in (box.left, box.bottom, box.right, box.top)
+    )
+    stream[NameObject("/Resources")] = resources
+    return stream.clone(writer).indirect_reference
+
+
 def assemble_pdf(pages: Sequence[StampedPage], meta: FileMeta, font: StampFont) -> bytes:
     """One PDF/A-3b file from laid-out pages, each with its footer stamp.
 
     Public pypdf only: pages are copied with ``add_page``, a field overlay is drawn over its
     page with ``merge_page``, the stamp is appended with ``replace_contents``, the stamp font
-    is copied from a one-page font PDF with ``clone``."""
+    is copied from a one-page font PDF with ``clone``; a field overlay becomes a form
+    XObject (:func:`_fields_form`), ``merge_page`` is the fallback."""
     from pypdf import PdfWriter
     from pypdf.generic import ContentStream, DictionaryObject, NameObject, TextStringObject
 
@@ -937,9 +973,22 @@ def assemble_pdf(pages: Sequence[StampedPage], meta: FileMeta, font: StampFont) 
             output_intents = source.pdf.trailer["/Root"].get("/OutputIntents")
         page = writer.add_page(source, excluded_keys=("/Annots",))
         resources = _own_resources(page)
+        fields = b""
         if item.overlay is not None:
-            page.merge_page(item.overlay)
-            resources = page["/Resources"].get_object()
+            form = _fields_form(item.overlay, writer)
+            if form is None:
+                page.merge_page(item.overlay)
+                resources = page["/Resources"].get_object()
+            else:
+                forms = resources.get("/XObject")
+                if forms is None:
+                    forms = resources[NameObject("/XObject")] = DictionaryObject()
+                forms = forms.get_object()
+                name = FIELDS_FORM_NAME
+                while name in forms:
+                    name += "x"
+                forms[NameObject(name)] = form
+                fields = b"q 1 0 0 1 0 0 cm %s Do Q\n" % name.encode()
         fonts = resources.get("/Font")
         if fonts is None:
             fonts = resources[NameObject("/Font")] = DictionaryObject()
@@ -949,7 +998,7 @@ def assemble_pdf(pages: Sequence[StampedPage], meta: FileMeta, font: StampFont) 
         width = float(page.mediabox.width)
         content = ContentStream(None, writer)
         content.set_data(
-            b"q\n" + drawn + b"\nQ\n" + _stamp_stream(font, width, item.left, item.right)
+            b"q\n" + drawn + b"\nQ\n" + fields + _stamp_stream(font, width, item.left, item.right)
         )
         page.replace_contents(content)
         page.compress_content_streams()

@@ -196,3 +196,30 @@ def test_pdf_module_uses_public_apis_only():
     source = Path(pdf_module.__file__).read_text("utf-8")
     for private in ("_add_object", "_page_box", "ctypes", "._objects", "_replace_object"):
         assert private not in source, private
+
+
+def test_fields_are_drawn_as_a_form_with_its_own_resources(
+    sample_render, sample_company, sample_ids
+):
+    """The fields of a page come as one form XObject carrying the overlay's own resources:
+    nothing merged into the page's resources, so no font renamed (merge_page renamed the
+    clashing names, after parsing the overlay's content twice)."""
+    out, _ = sample_render
+    reader = PdfReader(
+        packet_path(out, sample_ids[0], sample_company.employee(sample_ids[0]).language)
+    )
+    forms = 0
+    for page in reader.pages:
+        resources = page["/Resources"]
+        fonts = resources["/Font"]
+        assert not [name for name in fonts if "-" in name], "a font resource was renamed"
+        for name, form in (resources.get("/XObject") or {}).items():
+            form = form.get_object()
+            assert name == "/RoFields" and form["/Subtype"] == "/Form"
+            own = form["/Resources"]["/Font"]
+            assert own, "the form has no fonts of its own"
+            pages_fonts = {fonts.raw_get(k).idnum for k in fonts}
+            assert not {own.raw_get(k).idnum for k in own} & pages_fonts
+            assert b"/RoFields Do" in page.get_contents().get_data()
+            forms += 1
+    assert forms >= 3  # the letter, the addendum, the commitment, the loan
