@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -154,6 +155,35 @@ def _person(path: str, person: Person) -> Record:
     return Record(path, {"name": person.name, "email": person.email, "phone": person.phone})
 
 
+#: Weekday abbreviations as printed: German after DIN 5008 (``Mo.``), English ``Mon``.
+_WEEKDAYS = {
+    "de": ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_WEEKDAY_INDEX = {
+    word: index
+    for words in (("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"), _WEEKDAYS["en"])
+    for index, word in enumerate(words)
+}
+_WEEKDAY = re.compile(r"\b(" + "|".join(sorted(_WEEKDAY_INDEX, key=len, reverse=True)) + r")\b\.?")
+_RANGE_END = (
+    r"(?:\d{1,2}(?::\d{2})?|"
+    + "|".join(re.escape(day) for days in _WEEKDAYS.values() for day in days)
+    + ")"
+)
+#: A hyphen (or dash, with or without spaces) between two times or two weekdays.
+_RANGE = re.compile(r"(" + _RANGE_END + r")\s*[-\u2013]\s*(?=" + _RANGE_END + ")")
+
+
+def hours_text(text: str, lang: str) -> str:
+    """Opening and contact hours as printed: weekdays in the document's language and ranges
+    with an en dash without spaces (DIN 5008): ``Mo-Fr 08:00-18:00`` becomes
+    ``Mo.–Fr. 08:00–18:00`` (de) or ``Mon–Fri 08:00–18:00`` (en)."""
+    days = _WEEKDAYS.get(lang, _WEEKDAYS["en"])
+    text = _WEEKDAY.sub(lambda m: days[_WEEKDAY_INDEX[m.group(1)]], text)
+    return _RANGE.sub(lambda m: m.group(1) + "\u2013", text)
+
+
 def _text(wording: Wording | None, lang: str) -> str | None:
     return wording.in_language(lang) if wording else None
 
@@ -208,10 +238,10 @@ def company_record(details: CompanyDetails, lang: str = "de") -> Record:
                 "company.data_protection_officer", details.data_protection_officer
             ),
             "it_support": _person("company.it_support", details.it_support),
-            "it_support_hours": details.it_support_hours,
+            "it_support_hours": hours_text(details.it_support_hours, lang),
             "hr_contact": _person("company.hr_contact", details.hr_contact),
             "works_agreement": details.works_agreement,
-            "contact_hours": details.contact_hours,
+            "contact_hours": hours_text(details.contact_hours, lang),
             "seat": details.seat,
             "register_court": details.register_court,
             "register_number": details.register_number,

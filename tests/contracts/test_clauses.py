@@ -194,3 +194,64 @@ def test_status_lists_active_employees_without_a_start_date(cli, sample_company,
     assert listed == gaps
     table = cli("-i", SAMPLE, "contracts", "status").stdout
     assert "7 active employee(s) not scheduled" in table
+
+
+# -- 4. equipment: storage that fits a desktop, no excluded right to withhold ---------------
+def test_equipment_storage_and_possession_wording(sample_pdfs):
+    de = text_of(sample_pdfs, DE_TELEWORK)
+    assert "verschlossen aufbewahrt" not in de
+    assert "schließt er sie ab" in de and "sperrt er den Bildschirm" in de
+    assert "Zurückbehaltungsrecht" not in de
+    assert "keinen eigenen Besitz" in de and "§ 855 BGB" in de
+    en = text_of(sample_pdfs, EN_TELEWORK)
+    assert "locked away" not in en and "right to withhold" not in en
+    assert "lends" not in en and "provides the Employee with the following" in en
+
+
+# -- 5. language ------------------------------------------------------------------------------
+def test_ranges_and_weekdays_in_each_language(sample_pdfs):
+    de = text_of(sample_pdfs, DE_TELEWORK)
+    assert "Mo.–Fr. 08:00–18:00" in de and "09:00–16:00 Uhr" in de
+    assert "Mo-Fr" not in de and "08:00-18:00" not in de
+    en = text_of(sample_pdfs, EN_TELEWORK)
+    assert "Mon–Fri 08:00–18:00" in en
+    assert "Mo-Fr" not in en and "Mo.–Fr." not in en
+
+
+def test_hours_text_rules():
+    from remoteops.contracts.context import hours_text
+
+    assert hours_text("Mo-Fr 08:00-18:00", "de") == "Mo.–Fr. 08:00–18:00"
+    assert hours_text("Mon - Fri 8-18, Sa 10:00-14:00", "en") == "Mon–Fri 8–18, Sat 10:00–14:00"
+    assert hours_text("IT-Service Mo-Do", "de") == "IT-Service Mo.–Do."
+
+
+def test_german_pronoun_and_english_salutation(sample_pdfs, sample_company):
+    de = text_of(sample_pdfs, DE_TELEWORK)
+    assert "An Bürotagen arbeitet der Arbeitnehmer im Betrieb" in de
+    en = text_of(sample_pdfs, EN_TELEWORK)
+    name = sample_company.employee(EN_TELEWORK).full_name
+    assert f"Dear {name}, From " in en
+
+
+# -- 6. letterhead details and named signatories ---------------------------------------------
+def test_letterhead_names_register_and_signatories(sample_pdfs, sample_company):
+    de = text_of(sample_pdfs, DE_TELEWORK)
+    assert "Sitz: Berlin · Amtsgericht Charlottenburg, HRB 214365 B" in de
+    assert "Geschäftsführerin, für den Arbeitgeber Hauptstadt Kundenservice GmbH" in de
+    closing = de.split("Abschluss der Vereinbarung")[1]
+    assert "Dr. Katharina Brenner" in closing
+    assert sample_company.employee(DE_TELEWORK).full_name in closing
+    en = text_of(sample_pdfs, EN_TELEWORK)
+    assert "Registered office: Berlin · Amtsgericht Charlottenburg, HRB 214365 B" in en
+    assert "Managing Director, for the Employer" in en
+    assert (
+        sample_company.employee(EN_TELEWORK).full_name in en.split("Conclusion of the agreement")[1]
+    )
+
+
+def test_without_a_signatory_the_managing_director_signs(bare_pdfs, bare_company):
+    de = bare_pdfs[DE_MOBILE_DESKTOP]
+    director = bare_company.details.managing_director
+    assert "Geschäftsführung, für den Arbeitgeber" in de
+    assert director in de.split("Abschluss der Vereinbarung")[1]
