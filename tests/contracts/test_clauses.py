@@ -255,3 +255,39 @@ def test_without_a_signatory_the_managing_director_signs(bare_pdfs, bare_company
     director = bare_company.details.managing_director
     assert "Geschäftsführung, für den Arbeitgeber" in de
     assert director in de.split("Abschluss der Vereinbarung")[1]
+
+
+def _text_span(textpage, words: str) -> tuple[float, float, float] | None:
+    """(left, right, bottom) of the first occurrence of ``words`` on a page (PDFium)."""
+    searcher = textpage.search(words, match_case=True)
+    found = searcher.get_next()
+    searcher.close()
+    if not found:
+        return None
+    start, count = found
+    first = textpage.get_charbox(start)
+    last = textpage.get_charbox(start + count - 1)
+    return first[0], last[2], first[1]
+
+
+def test_device_table_headers_do_not_run_into_each_other(sample_render, sample_company):
+    import pypdfium2
+
+    out, _ = sample_render
+    path = packet_path(out, DE_TELEWORK, sample_company.employee(DE_TELEWORK).language)
+    headers = ["Nr.", "Gerät", "Seriennummer", "Inventarnummer", "Zubehör", "Zustand", "Kartons"]
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        for index in range(len(document)):
+            textpage = document[index].get_textpage()
+            spans = [_text_span(textpage, words) for words in headers]
+            if all(spans):  # the page with the device table
+                break
+        else:
+            pytest.fail("device table header row not found")
+    finally:
+        document.close()
+    for index in range(len(headers) - 1):
+        # a gap of at least the cell padding between one header and the next
+        right, next_left = spans[index][1], spans[index + 1][0]
+        assert right + 2 < next_left, f"{headers[index]} runs into {headers[index + 1]}"
