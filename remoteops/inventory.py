@@ -34,19 +34,27 @@ from remoteops.csvio import CsvRow, CsvTable, header_key, read_csv
 from remoteops.errors import InputFileError, InventoryError, NotFoundError, Problem
 from remoteops.files import NAME_RULE, is_safe_name_part, slug
 from remoteops.models import (
+    LANGUAGES,
+    PROCESSING_KINDS,
     Address,
     Asset,
     Company,
     CompanyDetails,
+    DataProtectionSettings,
     DeliverySettings,
     Employee,
     GeoPoint,
+    HomeOfficeAllowance,
     Person,
+    Processing,
+    Signatory,
     Site,
     TimeWindow,
     Van,
+    Wording,
     Workstation,
 )
+from remoteops.workmodel import TELEARBEIT_MIN_HOME_DAYS, contradicts_work_model
 
 EMPLOYEES_FILE = "employees.csv"
 ASSETS_FILE = "assets.csv"
@@ -471,6 +479,131 @@ class _Section:
         )
 
 
+#: Longest company text printed in a clause (allowance, processing, signatory role).
+MAX_WORDING = 400
+#: Highest monthly home-office allowance that is not a typo (EUR).
+MAX_ALLOWANCE_EUR = 500.0
+
+
+def _wording(section: _Section, key: str, *, required: bool = True) -> Wording | None:
+    """A text for every document language: one string for all, or a mapping ``de:``/``en:``."""
+    value = section.data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            section.bad(key, "is missing; fill it in (one text, or de: and en:).")
+        return None
+    if isinstance(value, dict):
+        texts = {}
+        for lang in LANGUAGES:
+            text = value.get(lang)
+            if not isinstance(text, str) or not text.strip():
+                section.bad(f"{key}.{lang}", "is missing; give the text in every language.")
+                return None
+            texts[lang] = text.strip()
+        unknown = sorted(str(k) for k in value if k not in LANGUAGES)
+        if unknown:
+            section.bad(f"{key}.{unknown[0]}", f"is not a language; use {'/'.join(LANGUAGES)}.")
+            return None
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        texts = dict.fromkeys(LANGUAGES, str(value).strip())
+    else:
+        section.bad(key, "must be a text, or a mapping with de: and en:.")
+        return None
+    for lang, text in texts.items():
+        problem = length_problem(text, MAX_WORDING)
+        if problem:
+            section.bad(f"{key}.{lang}" if isinstance(value, dict) else key, problem)
+            return None
+    return Wording(**texts)
+
+
+def _flag(section: _Section, key: str) -> bool:
+    value = section.data.get(key, False)
+    if not isinstance(value, bool):
+        section.bad(key, f"{shown(str(value))} is not true or false; write true or false.")
+        return False
+    return value
+
+
+def _allowance(c: _Section) -> HomeOfficeAllowance | None:
+    key = "home_office_allowance"
+    if c.data.get(key) is None:
+        c.problems.warning(
+            COMPANY_FILE,
+            None,
+            f"company.{key}",
+            "is not set, so the agreements promise to reimburse home-office costs on proof "
+            "(§ 670 BGB). Set monthly_eur and covers (what the amount pays for), or none_reason.",
+        )
+        return None
+    a = _Section(c.problems, f"company.{key}", c.data.get(key))
+    if not a.ok:
+        return None
+    amount_given = a.data.get("monthly_eur") is not None
+    reason_given = a.data.get("none_reason") is not None
+    if amount_given == reason_given:
+        a.bad(
+            "monthly_eur",
+            "give either monthly_eur (with covers) or none_reason, not both or neither.",
+        )
+        return None
+    if reason_given:
+        reason = _wording(a, "none_reason")
+        return HomeOfficeAllowance(none_reason=reason) if reason else None
+    amount = a.parsed("monthly_eur", parse_number, math.nan)
+    if math.isnan(amount):
+        return None
+    if not 0 < amount <= MAX_ALLOWANCE_EUR:
+        a.bad(
+            "monthly_eur",
+            f"{amount:g} is outside 0..{MAX_ALLOWANCE_EUR:g}; give the monthly amount in euros "
+            "(for no allowance use none_reason).",
+        )
+        return None
+    covers = _wording(a, "covers")
+    return HomeOfficeAllowance(monthly_eur=amount, covers=covers) if covers else None
+
+
+def _data_protection(c: _Section) -> DataProtectionSettings:
+    key = "data_protection"
+    if c.data.get(key) is None:
+        return DataProtectionSettings()
+    d = _Section(c.problems, f"company.{key}", c.data.get(key))
+    known = {*PROCESSING_KINDS, "no_transfer_outside_eu", "no_screen_recording"}
+    for unknown in sorted(str(k) for k in d.data if k not in known):
+        d.bad(unknown, f"is not a known setting; use {', '.join(sorted(known))}.")
+    processing = []
+    for kind in PROCESSING_KINDS:
+        if d.data.get(kind) is None:
+            continue
+        p = _Section(c.problems, f"company.{key}.{kind}", d.data.get(kind))
+        if not p.ok or not _flag_default_true(p, "enabled"):
+            continue
+        texts = [_wording(p, name) for name in ("purpose", "legal_basis", "retention")]
+        if all(texts):
+            processing.append((kind, Processing(*texts)))
+    return DataProtectionSettings(
+        processing=tuple(processing),
+        no_transfer_outside_eu=_flag(d, "no_transfer_outside_eu"),
+        no_screen_recording=_flag(d, "no_screen_recording"),
+    )
+
+
+def _flag_default_true(section: _Section, key: str) -> bool:
+    if section.data.get(key) is None:
+        return True
+    return _flag(section, key)
+
+
+def _signatory(c: _Section) -> Signatory | None:
+    if c.data.get("signatory") is None:
+        return None
+    s = _Section(c.problems, "company.signatory", c.data.get("signatory"))
+    name = s.text("name", limit=MAX_NAME)
+    role = _wording(s, "role")
+    return Signatory(name, role) if name and role else None
+
+
 def _load_company_yml(root: Path, problems: _Problems):
     data = yamlio.construct(yamlio.compose(root / COMPANY_FILE, COMPANY_FILE), COMPANY_FILE)
     if not isinstance(data, dict):
@@ -492,7 +625,18 @@ def _load_company_yml(root: Path, problems: _Problems):
         hr_contact=c.person("hr_contact"),
         works_agreement=c.text("works_agreement", required=False) or None,
         contact_hours=c.text("contact_hours", required=False, default="09:00-16:00"),
+        seat=c.text("seat", required=False, limit=MAX_CITY) or None,
+        register_court=c.text("register_court", required=False, limit=MAX_NAME) or None,
+        register_number=c.text("register_number", required=False, limit=MAX_NAME) or None,
+        signatory=_signatory(c),
+        home_office_allowance=_allowance(c),
+        data_protection=_data_protection(c),
     )
+    if bool(details.register_court) != bool(details.register_number):
+        c.bad(
+            "register_number" if details.register_court else "register_court",
+            "is missing; the letter details (§ 35a GmbHG) need both register court and number.",
+        )
     c.parsed("contact_hours", parse_hours, None)
 
     sites: list[Site] = []
@@ -1094,9 +1238,11 @@ def check_company(root: str | Path) -> CheckReport:
     # PCs <-> workstations, and equipment for everyone going home.
     pcs_of: dict[str, list[Asset]] = {}
     owned: Counter[str] = Counter()
+    assets_of: dict[str, list[Asset]] = {}
     for asset in assets:
         if asset.employee_id:
             owned[asset.employee_id] += 1
+            assets_of.setdefault(asset.employee_id, []).append(asset)
         if asset.type != "pc":
             continue
         if asset.employee_id is None:
@@ -1150,6 +1296,20 @@ def check_company(root: str | Path) -> CheckReport:
                     "employee_id",
                     f"{employee.employee_id} is scheduled for home office but has no PC in "
                     f"{ASSETS_FILE}.",
+                )
+            if employee.status != "left" and contradicts_work_model(
+                employee, assets_of.get(employee.employee_id, ())
+            ):
+                problems.warning(
+                    EMPLOYEES_FILE,
+                    line,
+                    "work_model",
+                    f"{employee.employee_id} ({employee.full_name}) is 'mobile' but gets a "
+                    f"desktop PC and monitors at home on {employee.home_days_per_week} days a "
+                    "week: that is a Telearbeitsplatz (ArbStättV § 2 Abs. 7), so the agreements "
+                    "treat it as Telearbeit. Set work_model to telearbeit, or lower "
+                    f"home_days_per_week below {TELEARBEIT_MIN_HOME_DAYS} if the agent really "
+                    "works mostly in the office.",
                 )
             if employee.status == "left" and owned[employee.employee_id]:
                 problems.warning(

@@ -152,6 +152,62 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """A company text in every document language (company.yml: one string, or ``de:``/``en:``)."""
+
+    de: str
+    en: str
+
+    def in_language(self, lang: str) -> str:
+        return self.en if lang == "en" else self.de
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs the agreements for the employer (printed under the employer's signature)."""
+
+    name: str
+    role: Wording
+
+
+@dataclass(frozen=True)
+class HomeOfficeAllowance:
+    """What the employer pays towards the costs of the home workplace (§ 670 BGB): a monthly
+    amount and what it covers, or the reason why nothing is paid."""
+
+    monthly_eur: float | None = None
+    covers: Wording | None = None
+    none_reason: Wording | None = None
+
+
+#: Processing of agents' data that the information sheet (Art. 13 DSGVO) describes only when
+#: company.yml configures it, in this order.
+PROCESSING_KINDS = ("telephony_status", "handling_times", "call_recording", "silent_monitoring")
+
+
+@dataclass(frozen=True)
+class Processing:
+    """One processing of employee data: what for, on which legal basis, kept how long."""
+
+    purpose: Wording
+    legal_basis: Wording
+    retention: Wording
+
+
+@dataclass(frozen=True)
+class DataProtectionSettings:
+    """What the information sheet may say: only configured processing, only confirmed claims."""
+
+    processing: tuple[
+        tuple[str, Processing], ...
+    ] = ()  # (kind, processing), kind in PROCESSING_KINDS
+    no_transfer_outside_eu: bool = False  # the company confirms: no transfer outside the EU/EEA
+    no_screen_recording: bool = (
+        False  # the company confirms: no keystroke, screen or camera recording
+    )
+
+
+@dataclass(frozen=True)
 class CompanyDetails:
     """What HR needs on every agreement (``company.yml``)."""
 
@@ -165,6 +221,13 @@ class CompanyDetails:
     hr_contact: Person
     works_agreement: str | None = None  # reference of the works-council agreement, if any
     contact_hours: str = "09:00-16:00"
+    # Letter details of a GmbH (§ 35a GmbHG): seat, register court and number.
+    seat: str | None = None
+    register_court: str | None = None
+    register_number: str | None = None
+    signatory: Signatory | None = None  # None: the managing director signs
+    home_office_allowance: HomeOfficeAllowance | None = None  # None: expenses on proof (§ 670 BGB)
+    data_protection: DataProtectionSettings = DataProtectionSettings()
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,101 @@ COMPANY = {
     },
     "works_agreement": "Betriebsvereinbarung Mobiles Arbeiten vom 12.03.2026",
     "contact_hours": "09:00-16:00",
+    "seat": "Berlin",
+    "register_court": "Amtsgericht Charlottenburg",
+    "register_number": "HRB 214365 B",
+    "signatory": {
+        "name": "Dr. Katharina Brenner",
+        "role": {"de": "Geschäftsführerin", "en": "Managing Director"},
+    },
+    "home_office_allowance": {
+        "monthly_eur": 30,
+        "covers": {
+            "de": "Strom, Heizung, Raumnutzung und die Mitbenutzung des privaten "
+            "Internetanschlusses",
+            "en": "electricity, heating, use of the room and shared use of the private "
+            "internet connection",
+        },
+    },
+    "data_protection": {
+        "no_transfer_outside_eu": True,
+        "no_screen_recording": True,
+        "telephony_status": {
+            "purpose": {
+                "de": "Anmeldestatus und Status in der Telefonanlage (ACD: bereit, im Gespräch, "
+                "Nachbearbeitung, Pause) zur Verteilung der Anrufe und Steuerung der "
+                "Besetzung in Echtzeit",
+                "en": "login state and status in the telephone system (ACD: ready, on a call, "
+                "wrap-up, break) to route calls and manage staffing in real time",
+            },
+            "legal_basis": {
+                "de": "Art. 6 Abs. 1 lit. b DSGVO und die Betriebsvereinbarung "
+                "Telefonie vom 12.03.2026 (Art. 88 DSGVO)",
+                "en": "Art. 6(1)(b) GDPR and the works agreement on telephony of "
+                "12 March 2026 (Art. 88 GDPR)",
+            },
+            "retention": {
+                "de": "personenbezogen 30 Tage, danach nur anonymisierte Teamstatistik",
+                "en": "30 days in personal form, then only as anonymised team statistics",
+            },
+        },
+        "handling_times": {
+            "purpose": {
+                "de": "Gesprächs- und Nachbearbeitungszeiten, Zahl der Anrufe, zur "
+                "Personaleinsatzplanung und für Teamauswertungen; eine Auswertung einzelner "
+                "Beschäftigter nur nach der Betriebsvereinbarung",
+                "en": "talk and wrap-up times and number of calls, for workforce planning and "
+                "team reports; individual evaluation only under the works agreement",
+            },
+            "legal_basis": {
+                "de": "Art. 6 Abs. 1 lit. f DSGVO und die Betriebsvereinbarung Telefonie vom "
+                "12.03.2026 (Art. 88 DSGVO)",
+                "en": "Art. 6(1)(f) GDPR and the works agreement on telephony of 12 March 2026 "
+                "(Art. 88 GDPR)",
+            },
+            "retention": {
+                "de": "personenbezogen 90 Tage, danach anonymisiert",
+                "en": "90 days in personal form, then anonymised",
+            },
+        },
+        "call_recording": {
+            "purpose": {
+                "de": "Aufzeichnung von Gesprächen zur Qualitätssicherung und Schulung, nur "
+                "wenn Anrufer und Beschäftigte im Einzelfall eingewilligt haben",
+                "en": "recording of calls for quality assurance and training, only where the "
+                "caller and the employee have consented in the individual case",
+            },
+            "legal_basis": {
+                "de": "Art. 6 Abs. 1 lit. a DSGVO (Einwilligung, jederzeit widerruflich); "
+                "§ 201 StGB",
+                "en": "Art. 6(1)(a) GDPR (consent, which can be withdrawn at any time); "
+                "section 201 German Criminal Code",
+            },
+            "retention": {
+                "de": "30 Tage, danach gelöscht",
+                "en": "30 days, then deleted",
+            },
+        },
+        "silent_monitoring": {
+            "purpose": {
+                "de": "Mithören von Gesprächen durch die Teamleitung zur Qualitätssicherung "
+                "und Schulung, nur nach Ankündigung zu Beginn der Schicht und ohne "
+                "Aufzeichnung",
+                "en": "team leaders listening in on calls for quality assurance and training, "
+                "only when announced at the start of the shift and without recording",
+            },
+            "legal_basis": {
+                "de": "Art. 6 Abs. 1 lit. f DSGVO und die Betriebsvereinbarung Telefonie vom "
+                "12.03.2026 (Art. 88 DSGVO)",
+                "en": "Art. 6(1)(f) GDPR and the works agreement on telephony of 12 March 2026 "
+                "(Art. 88 GDPR)",
+            },
+            "retention": {
+                "de": "Feedbackbogen 6 Monate; das Gespräch selbst wird nicht gespeichert",
+                "en": "feedback form 6 months; the call itself is not stored",
+            },
+        },
+    },
 }
 HEADQUARTERS = {
     "id": "HQ",

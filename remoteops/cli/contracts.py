@@ -41,6 +41,8 @@ STATUS_COLUMNS = {
     "signed_at": "Signed",
     "document_id": "Doc ID",
 }
+#: The status shown for an active employee who has no home-office start (and so no packet).
+NOT_SCHEDULED = "not scheduled"
 FAILURE_COLUMNS = {"employee_id": "ID", "reason": "Why", "template": "Template", "line": "Line"}
 
 
@@ -190,7 +192,7 @@ def status_command(
 
         remoteops contracts status --team Outbound --csv > signatures.csv
     """
-    from remoteops.contracts.operations import status
+    from remoteops.contracts.operations import not_scheduled, status
 
     output_format(as_json, as_csv)
     s = session(ctx)
@@ -207,12 +209,34 @@ def status_command(
         row = doc.as_row()
         row["name"] = company.employee(doc.employee_id).full_name
         rows.append(row)
+    documents = len(rows)
+    # Active employees without a start date get no packet: show the gap (no dates to filter
+    # by age, so not with --older-than).
+    gaps = [] if older_than else not_scheduled(company, team=team)
+    for employee in gaps:
+        rows.append(
+            {
+                "employee_id": employee.employee_id,
+                "name": employee.full_name,
+                "document": "(none)",
+                "language": employee.language,
+                "status": NOT_SCHEDULED,
+                "note": "no home_office_start in employees.csv; set the date to generate "
+                "the agreements",
+            }
+        )
+    title = f"{documents} document(s)"
+    if gaps:
+        title += (
+            f"; {len(gaps)} active employee(s) {NOT_SCHEDULED}: no home_office_start in "
+            "employees.csv, so no agreements"
+        )
     emit(
         rows,
         STATUS_COLUMNS,
         as_json=as_json,
         as_csv=as_csv,
-        title=f"{len(rows)} document(s)",
+        title=title,
         empty="No documents match."
         if (pending or older_than or team)
         else "No agreements generated yet: run 'remoteops contracts render --all'.",

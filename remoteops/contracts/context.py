@@ -14,13 +14,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined, UndefinedError
 from jinja2.utils import missing
 
-from remoteops.models import Asset, Company, CompanyDetails, Employee, Person
+from remoteops.models import (
+    PROCESSING_KINDS,
+    Asset,
+    Company,
+    CompanyDetails,
+    DataProtectionSettings,
+    Employee,
+    HomeOfficeAllowance,
+    Person,
+    Wording,
+)
+from remoteops.workmodel import effective_work_model
 
 #: Fields that may be empty; templates must test them with {% if %} before printing.
 OPTIONAL_FIELDS = frozenset(
@@ -34,8 +46,22 @@ OPTIONAL_FIELDS = frozenset(
         "company.data_protection_officer.phone",
         "employee.email",
         "employee.phone",
+        "company.seat",
+        "company.register_court",
+        "company.register_number",
+        "company.home_office_allowance",
+        "company.home_office_allowance.monthly_eur",
+        "company.home_office_allowance.covers",
+        "company.home_office_allowance.none_reason",
+        "company.data_protection.no_transfer_outside_eu",
+        "company.data_protection.no_screen_recording",
+        *(f"company.data_protection.{kind}" for kind in PROCESSING_KINDS),
     }
 )
+
+
+#: The role printed under the employer's signature when company.yml names no signatory.
+DEFAULT_SIGNATORY_ROLE = Wording("Geschäftsführung", "Managing Director")
 
 
 class Record(dict):
@@ -129,8 +155,75 @@ def _person(path: str, person: Person) -> Record:
     return Record(path, {"name": person.name, "email": person.email, "phone": person.phone})
 
 
-def company_record(details: CompanyDetails) -> Record:
+#: Weekday abbreviations as printed: German after DIN 5008 (``Mo.``), English ``Mon``.
+_WEEKDAYS = {
+    "de": ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_WEEKDAY_INDEX = {
+    word: index
+    for words in (("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"), _WEEKDAYS["en"])
+    for index, word in enumerate(words)
+}
+_WEEKDAY = re.compile(r"\b(" + "|".join(sorted(_WEEKDAY_INDEX, key=len, reverse=True)) + r")\b\.?")
+_RANGE_END = (
+    r"(?:\d{1,2}(?::\d{2})?|"
+    + "|".join(re.escape(day) for days in _WEEKDAYS.values() for day in days)
+    + ")"
+)
+#: A hyphen (or dash, with or without spaces) between two times or two weekdays.
+_RANGE = re.compile(r"(" + _RANGE_END + r")\s*[-\u2013]\s*(?=" + _RANGE_END + ")")
+
+
+def hours_text(text: str, lang: str) -> str:
+    """Opening and contact hours as printed: weekdays in the document's language and ranges
+    with an en dash without spaces (DIN 5008): ``Mo-Fr 08:00-18:00`` becomes
+    ``Mo.–Fr. 08:00–18:00`` (de) or ``Mon–Fri 08:00–18:00`` (en)."""
+    days = _WEEKDAYS.get(lang, _WEEKDAYS["en"])
+    text = _WEEKDAY.sub(lambda m: days[_WEEKDAY_INDEX[m.group(1)]], text)
+    return _RANGE.sub(lambda m: m.group(1) + "\u2013", text)
+
+
+def _text(wording: Wording | None, lang: str) -> str | None:
+    return wording.in_language(lang) if wording else None
+
+
+def _allowance(allowance: HomeOfficeAllowance | None, lang: str) -> Record | None:
+    if allowance is None:
+        return None
+    return Record(
+        "company.home_office_allowance",
+        {
+            "monthly_eur": allowance.monthly_eur,
+            "covers": _text(allowance.covers, lang),
+            "none_reason": _text(allowance.none_reason, lang),
+        },
+    )
+
+
+def _data_protection(settings: DataProtectionSettings, lang: str) -> Record:
+    """Each configured processing by kind (absent kinds are false in ``{% if %}``), and the
+    claims the company confirmed (false when not confirmed)."""
+    path = "company.data_protection"
+    values: dict[str, Any] = dict.fromkeys(PROCESSING_KINDS)
+    for kind, processing in settings.processing:
+        values[kind] = Record(
+            f"{path}.{kind}",
+            {
+                "purpose": processing.purpose.in_language(lang),
+                "legal_basis": processing.legal_basis.in_language(lang),
+                "retention": processing.retention.in_language(lang),
+            },
+        )
+    values["no_transfer_outside_eu"] = settings.no_transfer_outside_eu or None
+    values["no_screen_recording"] = settings.no_screen_recording or None
+    return Record(path, values)
+
+
+def company_record(details: CompanyDetails, lang: str = "de") -> Record:
+    """The company for templates of language ``lang`` (company texts in that language)."""
     address = details.address
+    signatory = details.signatory
     return Record(
         "company",
         {
@@ -145,15 +238,31 @@ def company_record(details: CompanyDetails) -> Record:
                 "company.data_protection_officer", details.data_protection_officer
             ),
             "it_support": _person("company.it_support", details.it_support),
-            "it_support_hours": details.it_support_hours,
+            "it_support_hours": hours_text(details.it_support_hours, lang),
             "hr_contact": _person("company.hr_contact", details.hr_contact),
             "works_agreement": details.works_agreement,
-            "contact_hours": details.contact_hours,
+            "contact_hours": hours_text(details.contact_hours, lang),
+            "seat": details.seat,
+            "register_court": details.register_court,
+            "register_number": details.register_number,
+            # Who signs for the employer; without a setting, the managing director.
+            "signatory": Record(
+                "company.signatory",
+                {
+                    "name": signatory.name if signatory else details.managing_director,
+                    "role": (signatory.role if signatory else DEFAULT_SIGNATORY_ROLE).in_language(
+                        lang
+                    ),
+                },
+            ),
+            "home_office_allowance": _allowance(details.home_office_allowance, lang),
+            "data_protection": _data_protection(details.data_protection, lang),
         },
     )
 
 
-def employee_record(employee: Employee) -> Record:
+def employee_record(employee: Employee, *, work_model: str | None = None) -> Record:
+    """``work_model`` overrides the column (see remoteops.workmodel)."""
     address = employee.address
     return Record(
         "employee",
@@ -176,7 +285,7 @@ def employee_record(employee: Employee) -> Record:
             "home_office_start": employee.home_office_start,
             "home_days_per_week": employee.home_days_per_week,
             "weekly_hours": employee.weekly_hours,
-            "work_model": employee.work_model,
+            "work_model": work_model or employee.work_model,
         },
     )
 
@@ -206,8 +315,8 @@ def employee_context(
     return {
         "lang": lang,
         "template_version": template_version,
-        "company": company_record(company.details),
-        "employee": employee_record(employee),
+        "company": company_record(company.details, lang),
+        "employee": employee_record(employee, work_model=effective_work_model(employee, assets)),
         "devices": device_records(assets),
         "total_boxes": sum(asset.boxes for asset in assets),
     }

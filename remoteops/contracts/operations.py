@@ -22,7 +22,7 @@ from remoteops.contracts.manifest import (
 from remoteops.contracts.render import RenderProgress, RenderReport, render_agreements
 from remoteops.employees import find_employees, in_team
 from remoteops.errors import UsageError
-from remoteops.models import Company
+from remoteops.models import Company, Employee
 from remoteops.state import StateStore
 
 
@@ -108,6 +108,16 @@ def status(
             older_than=age,
             include_history=history,
         )
+
+
+def not_scheduled(company: Company, *, team: str | None = None) -> list[Employee]:
+    """Active employees without a home-office start: they get no packet and appear in no
+    manifest, so ``contracts status`` lists them for HR to see the gap."""
+    return [
+        e
+        for e in find_employees(company, team=team, status="active")
+        if e.home_office_start is None
+    ]
 
 
 @dataclass(frozen=True)
