@@ -36,6 +36,7 @@ from remoteops.files import NAME_RULE, is_safe_name_part, slug
 from remoteops.models import (
     LANGUAGES,
     PROCESSING_KINDS,
+    RENTAL_MODES,
     Address,
     Asset,
     Company,
@@ -92,6 +93,7 @@ ASSET_COLUMNS: dict[str, tuple[str, ...]] = {
     "employee_id": ("Personalnummer", "Mitarbeiter", "assigned_to", "Mitarbeiter-ID"),
     "boxes": ("Kartons", "Pakete", "Anzahl Kartons"),
     "condition": ("Zustand",),
+    "available_from": ("Verfügbar ab", "Verfuegbar ab", "verfügbar", "ready_from", "available"),
 }
 EMPLOYEE_REQUIRED = (
     "employee_id",
@@ -715,10 +717,40 @@ def _load_company_yml(root: Path, problems: _Problems):
         break_minutes=d.parsed("break_minutes", parse_whole, 0),
         dispatcher_phone=d.text("dispatcher_phone", required=False, limit=MAX_PHONE),
         language=_sheet_language(d),
+        lead_days=d.parsed("lead_days", parse_whole, 1),
+        rental=_rental_mode(d),
+        cost_per_van_day=d.parsed("cost_per_van_day", parse_number, 90.0),
+        cost_per_km=d.parsed("cost_per_km", parse_number, 0.35),
     )
     if not 0 <= delivery.break_minutes < 240:
         d.bad("break_minutes", "must be between 0 and 239 minutes.")
+    if not 0 <= delivery.lead_days <= 20:
+        d.bad(
+            "lead_days",
+            "must be a whole number of working days from 0 to 20 (1: the equipment arrives "
+            "on the working day before the home-office start).",
+        )
+    for key in ("cost_per_van_day", "cost_per_km"):
+        value = getattr(delivery, key)
+        if not (math.isfinite(value) and 0 <= value <= 100_000):
+            d.bad(key, "must be an amount in EUR from 0 to 100000.")
     return details, tuple(sites), delivery
+
+
+def _rental_mode(d: _Section) -> str:
+    """``delivery.rental``: ``per-day`` (default) or ``contiguous``."""
+    value = d.text("rental", required=False)
+    if not value:
+        return "per-day"
+    if value not in RENTAL_MODES:
+        d.bad(
+            "rental",
+            f"{shown(value)} is not one of {', '.join(RENTAL_MODES)}: 'per-day' when only the "
+            "days a van drives are paid, 'contiguous' when each van is rented from its first "
+            "to its last run.",
+        )
+        return "per-day"
+    return value
 
 
 def _sheet_language(d: _Section) -> str:
@@ -872,6 +904,7 @@ def _parse_asset(row: CsvRow, problems: _Problems) -> Asset | None:
     model = f.text("model")
     serial = f.text("serial_number", what="the serial number from the device's label")
     boxes = f.number("boxes", 0, 20, whole=True)
+    ready = f.parsed("available_from", parse_date, required=False)
     if not f.ok:
         return None
     return Asset(
@@ -882,6 +915,7 @@ def _parse_asset(row: CsvRow, problems: _Problems) -> Asset | None:
         employee_id=f.text("employee_id", required=False) or None,
         boxes=int(boxes or 0),
         condition=f.text("condition", required=False) or "good",
+        available_from=ready,
     )
 
 

@@ -17,6 +17,9 @@ ASSET_TYPES = ("pc", "monitor", "headset", "keyboard", "mouse", "dock", "other")
 LANGUAGES = ("de", "en")
 EMPLOYEE_STATUSES = ("active", "on-leave", "left")
 WORK_MODELS = ("telearbeit", "mobile")
+#: How vans are rented: by the day (only the days a van drives are paid) or as one contiguous
+#: period per van (every day from its first to its last run is paid).
+RENTAL_MODES = ("per-day", "contiguous")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Asset:
     employee_id: str | None  # None: spare stock in the office
     boxes: int
     condition: str = "good"
+    available_from: dt.date | None = None  # not ready to go out before (e.g. still in use)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,12 @@ class DeliverySettings:
     break_minutes: int = 0  # the driver's break, taken from each van's working day
     dispatcher_phone: str = ""  # whom the driver calls; printed on every run sheet
     language: str = "de"  # of the run sheets (one of LANGUAGES)
+    # The equipment arrives at the latest ``lead_days`` working days before the employee's
+    # home_office_start (1: on the working day before; on the start day itself is late).
+    lead_days: int = 1
+    rental: str = "per-day"  # one of RENTAL_MODES
+    cost_per_van_day: float = 90.0  # EUR: the van's rent and the driver's day
+    cost_per_km: float = 0.35  # EUR: fuel and wear
 
     def van(self, name: str) -> Van | None:
         """The van called ``name`` (as the plan spells it), or None."""
@@ -275,6 +285,11 @@ class Company:
 
     def boxes_of(self, employee_id: str) -> int:
         return sum(a.boxes for a in self.assets_of(employee_id))
+
+    def equipment_ready(self, employee_id: str) -> dt.date | None:
+        """The first day all of the employee's equipment may go out (None: it is ready)."""
+        days = [a.available_from for a in self.assets_of(employee_id) if a.available_from]
+        return max(days, default=None)
 
     def workstation_of(self, employee_id: str) -> Workstation | None:
         return self._workstation_by_employee.get(employee_id)

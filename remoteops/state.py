@@ -228,12 +228,21 @@ CREATE INDEX provision_hosts_employee ON provision_hosts (employee_id, run_id);
 CREATE INDEX provision_hosts_host ON provision_hosts (host, run_id);
 """
 
+# Delivery due dates (remoteops.routes): what each stop was planned against.
+_DELIVERY_DUE_SCHEMA = """
+ALTER TABLE delivery_stops ADD COLUMN home_office_start TEXT;   -- ISO date, as planned
+ALTER TABLE delivery_stops ADD COLUMN due TEXT;                 -- ISO date: arrive by
+ALTER TABLE delivery_stops ADD COLUMN slack_days INTEGER;       -- working days, < 0: late
+ALTER TABLE delivery_stops ADD COLUMN unavoidable INTEGER NOT NULL DEFAULT 0;
+"""
+
 #: Forward-only schema migrations, applied in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audit log", _AUDIT_SCHEMA),
     Migration(2, "delivery runs", _DELIVERY_SCHEMA),
     Migration(3, "agreements", DOCUMENTS_SCHEMA),
     Migration(4, "provisioning runs", PROVISION_SCHEMA),
+    Migration(5, "delivery due dates", _DELIVERY_DUE_SCHEMA),
 )
 
 

@@ -57,6 +57,18 @@ STOP_COLUMNS = {
     "arrival_window": "Arrival window",
     "boxes": "Boxes",
     "km_from_previous": "km",
+    "home_office_start": "Starts",
+    "slack_days": "Slack",
+    "late": "Late",
+}
+LATE_COLUMNS = {
+    "employee_id": "ID",
+    "name": "Employee",
+    "home_office_start": "Starts",
+    "due": "Due",
+    "day": "Delivered",
+    "days_late": "Working days late",
+    "why": "Why",
 }
 LEFT_COLUMNS = {
     "employee_id": "ID",
@@ -144,6 +156,7 @@ def _plan(ctx, start, days, vans, capacity, seconds, seed, osrm, matrix, as_json
                     "runs": result.run_rows(),
                     "stops": result.stop_rows(),
                     "left_over": result.left_over_rows(),
+                    "late": result.late_rows(),
                 }
             ],
             {},
@@ -171,12 +184,24 @@ def _print_plan(plan_id: int, result) -> None:
     if result.left_over:
         emit(result.left_over_rows(), LEFT_COLUMNS, title="Not in this plan")
     t = result.totals()
+    if result.late:
+        emit(result.late_rows(), LATE_COLUMNS, title="Late: equipment after the due date")
     out.print(
         f"Plan {plan_id}: {t['stops']} stops on {t['van_days']} van-days over {t['days']} "
-        f"working days, {t['boxes']} boxes, {t['km']} km, {t['driving_hours']} h driving, "
-        f"{t['working_hours']} h working; {t['left_over']} left over. Travel: "
-        f"{t['travel_model']}; seed {t['seed']}, {t['solve_seconds']:.1f} s."
+        f"working days ({t['rental_days']} rental days, {t['rental']}), {t['boxes']} boxes, "
+        f"{t['km']} km, {t['driving_hours']} h driving, {t['working_hours']} h working; "
+        f"{t['left_over']} left over. Travel: {t['travel_model']}; seed {t['seed']}, "
+        f"{t['solve_seconds']:.1f} s."
     )
+    if not result.late:
+        out.print("[bold green]Late: 0[/] - everyone planned gets their equipment by the due date.")
+    else:
+        avoidable = t["late"] - t["late_unavoidable"]
+        out.print(
+            f"[bold red]Late: {t['late']}[/] ({t['employee_days_late']} employee-days; "
+            f"{t['late_unavoidable']} unavoidable in this horizon, {avoidable} for lack of "
+            "vans). See the table above."
+        )
     if not result.deterministic:
         out.print(
             "[yellow]The solver hit its time limit, so another run may differ; give it more "

@@ -16,21 +16,40 @@ as many as fit and says who is left over.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from remoteops.errors import RemoteOpsError, UsageError
 from remoteops.models import WEEKDAY_NAMES, Company, Employee, Site, TimeWindow, Van
-from remoteops.routes.solver import Fleet, Job, RoutingProblem, SolvedRoutes, SolveOptions
-from remoteops.routes.travel import (
-    DAY_SECONDS,
-    TravelMatrix,
-    TravelPoint,
-    TravelSettings,
-    build_travel_matrix,
+from remoteops.routes.model import SolverModel, build_model, stop_options
+from remoteops.routes.problem import (
+    DeliveryProblem,
+    DeliveryStop,
+    VanDay,
+    due_date,
+    working_days,
+    working_days_between,
 )
+from remoteops.routes.solver import SolvedRoutes, SolveOptions
+from remoteops.routes.travel import DAY_SECONDS, TravelMatrix, TravelSettings
+
+__all__ = [
+    "DeliveryPlan",
+    "DeliveryProblem",
+    "DeliveryRun",
+    "DeliveryStop",
+    "LeftOver",
+    "PlannedStop",
+    "VanDay",
+    "delivery_problem",
+    "plan_deliveries",
+    "stops_for",
+    "working_days",
+]
 
 #: Left-over reasons, in the users' words.
 REASON_CAPACITY = "capacity"
@@ -70,43 +89,6 @@ class DeliveryInputError(RemoteOpsError):
 # -- what is to be planned -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VanDay:
-    """One van on one working day: its own vehicle in the solver."""
-
-    van: str
-    day: dt.date
-    capacity: int  # boxes per trip
-    start: dt.time
-    end: dt.time
-    multi_trip: bool = True  # may come back to the depot to load again
-    break_minutes: int = 0  # the working time left for the run is end - start - break
-
-
-@dataclass(frozen=True)
-class DeliveryStop:
-    """An employee still waiting for equipment."""
-
-    employee: Employee
-    boxes: int
-    service_minutes: int
-
-
-@dataclass(frozen=True)
-class DeliveryProblem:
-    depot: Site
-    stops: tuple[DeliveryStop, ...]
-    van_days: tuple[VanDay, ...]
-    first_day: dt.date
-    days: tuple[dt.date, ...]  # the working days of the horizon
-    loading_minutes: int = 15  # at the depot before every trip
-    max_reloads: int = 3  # extra trips per day for multi-trip vans
-    cost_per_km: float = 0.35
-    cost_per_hour: float = 30.0
-    cost_per_van_day: float = 40.0
-    arrival_window_minutes: int = 60
-
-
 def solve_options(seconds: float | None = None, seed: int | None = None) -> SolveOptions:
     """The product's solver settings with the user's ``--seconds`` / ``--seed``: an iteration
     budget that makes the plan repeatable, and ``seconds`` as the hard time limit."""
@@ -118,27 +100,11 @@ def solve_options(seconds: float | None = None, seed: int | None = None) -> Solv
     )
 
 
-def working_days(
-    start: dt.date, days: int, holidays: Iterable[dt.date] = ()
-) -> tuple[dt.date, ...]:
-    """``days`` working days from ``start`` on (``start`` included), skipping weekends and
-    ``holidays``."""
-    if days < 1:
-        raise UsageError(f"--days must be at least 1, not {days}.")
-    skip = set(holidays)
-    out: list[dt.date] = []
-    day = start
-    while len(out) < days:
-        if day.weekday() < 5 and day not in skip:
-            out.append(day)
-        day += dt.timedelta(days=1)
-    return tuple(out)
-
-
 def stops_for(
     company: Company, employee_ids: Iterable[str] | None = None
 ) -> tuple[DeliveryStop, ...]:
-    """The stops: the given employees, or everyone scheduled for home office with equipment."""
+    """The stops: the given employees, or everyone scheduled for home office with equipment,
+    each with the day their equipment must arrive by and the day it is ready."""
     settings = company.delivery
     if employee_ids is None:
         chosen = [
@@ -152,7 +118,14 @@ def stops_for(
     for e in chosen:
         boxes = company.boxes_of(e.employee_id)
         minutes = settings.service_minutes_base + settings.service_minutes_per_box * boxes
-        stops.append(DeliveryStop(e, boxes, minutes))
+        due = (
+            due_date(e.home_office_start, settings.lead_days, settings.holidays)
+            if e.home_office_start
+            else None
+        )
+        stops.append(
+            DeliveryStop(e, boxes, minutes, due=due, ready=company.equipment_ready(e.employee_id))
+        )
     return tuple(stops)
 
 
@@ -168,11 +141,13 @@ def delivery_problem(
     multi_trip: bool | None = None,
     loading_minutes: int = 15,
     break_minutes: int | None = None,
+    extra_vans: Iterable[tuple[dt.date, int]] = (),
 ) -> DeliveryProblem:
     """Everything to plan from ``start`` for ``days`` working days.
 
     ``vans`` overrides how many vans are used (extra ones copy the last configured van),
     ``capacity`` every van's capacity in boxes; ``holidays`` adds to the company's.
+    ``extra_vans`` adds (day, count) vans on single days (what-if: a second van on ...).
     ``employee_ids`` limits the stops (e.g. those not yet delivered); by default every
     employee scheduled for home office who has equipment.
     """
@@ -183,16 +158,19 @@ def delivery_problem(
     count = len(configured) if vans is None else vans
     if count < 1:
         raise UsageError(f"--vans must be at least 1, not {count}.")
-    chosen = configured[:count]
+    extra = dict(extra_vans)
+    most = count + max(extra.values(), default=0)
+    chosen = configured[:most]
     names = {v.name for v in configured}
     number = len(chosen)
-    while len(chosen) < count:
+    while len(chosen) < most:
         number += 1
         if f"Van {number}" not in names:
             chosen.append(Van(f"Van {number}", configured[-1].capacity_boxes))
     if capacity is not None and capacity < 1:
         raise UsageError(f"--capacity must be at least 1 box, not {capacity}.")
-    horizon = working_days(start, days, tuple(settings.holidays) + tuple(holidays))
+    closed = tuple(sorted(set(settings.holidays) | set(holidays)))
+    horizon = working_days(start, days, closed)
     van_days = tuple(
         VanDay(
             van=v.name,
@@ -204,7 +182,7 @@ def delivery_problem(
             break_minutes=settings.break_minutes if break_minutes is None else break_minutes,
         )
         for d in horizon
-        for v in chosen
+        for v in chosen[: count + extra.get(d, 0)]
     )
     return DeliveryProblem(
         depot=company.depot,
@@ -213,6 +191,10 @@ def delivery_problem(
         first_day=start,
         days=horizon,
         loading_minutes=loading_minutes,
+        cost_per_km=settings.cost_per_km,
+        cost_per_van_day=settings.cost_per_van_day,
+        holidays=closed,
+        rental=settings.rental,
     )
 
 
@@ -233,6 +215,19 @@ class PlannedStop:
     window_end: dt.datetime
     km_from_previous: float
     drive_minutes_from_previous: float
+    home_office_start: dt.date | None = None  # as the plan knew it
+    due: dt.date | None = None  # the equipment had to arrive by this day (None: no start date)
+    slack_days: int | None = None  # working days from delivery to ``due`` (negative: late)
+    unavoidable: bool = False  # late, and no van could have come on time in this horizon
+
+    @property
+    def days_late(self) -> int:
+        """Working days after the due date (0: on time)."""
+        return max(0, -self.slack_days) if self.slack_days is not None else 0
+
+    @property
+    def late(self) -> bool:
+        return self.days_late > 0
 
 
 @dataclass(frozen=True)
@@ -285,6 +280,48 @@ class DeliveryPlan:
     iterations: int
     solve_seconds: float
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    rental: str = "per-day"  # how the vans are paid (company.yml delivery.rental)
+    holidays: tuple[dt.date, ...] = ()
+    cost_per_van_day: float = 90.0
+    cost_per_km: float = 0.35
+
+    @property
+    def late(self) -> tuple[tuple[DeliveryRun, PlannedStop], ...]:
+        """The stops after their due date, most days late first."""
+        out = [(r, s) for r in self.runs for s in r.stops if s.late]
+        return tuple(sorted(out, key=lambda rs: (-rs[1].days_late, rs[1].employee_id)))
+
+    @property
+    def employee_days_late(self) -> int:
+        return sum(s.days_late for _, s in self.late)
+
+    def rental_spans(self) -> dict[str, tuple[dt.date, dt.date, int]]:
+        """Per van: first and last day it runs and the working days in between (inclusive):
+        what a contiguous rental pays for."""
+        out: dict[str, tuple[dt.date, dt.date, int]] = {}
+        for van in dict.fromkeys(r.van for r in self.runs):
+            days = sorted(r.day for r in self.runs if r.van == van)
+            span = working_days_between(days[0], days[-1], self.holidays) + 1
+            out[van] = (days[0], days[-1], span)
+        return out
+
+    @property
+    def rental_days(self) -> int:
+        """Days paid for the vans: the van-days when rented per day, every day from each van's
+        first to its last run when rented contiguously."""
+        if self.rental == "contiguous":
+            return sum(span for _, _, span in self.rental_spans().values())
+        return self.van_days
+
+    @property
+    def idle_rental_days(self) -> int:
+        """Days inside a van's first-to-last span on which it does not run."""
+        return sum(span for _, _, span in self.rental_spans().values()) - self.van_days
+
+    @property
+    def cost(self) -> float:
+        """EUR: rental days times the cost per van-day plus kilometres times the cost per km."""
+        return self.rental_days * self.cost_per_van_day + self.km * self.cost_per_km
 
     @property
     def km(self) -> float:
@@ -341,12 +378,38 @@ class DeliveryPlan:
                 "name": s.name,
                 "arrival_window": f"{s.window_start:%H:%M}-{s.window_end:%H:%M}",
                 "eta": f"{s.service_start:%H:%M}",
+                "home_office_start": _iso(s.home_office_start),
+                "due": _iso(s.due),
+                "slack_days": s.slack_days,
+                "days_late": s.days_late,
+                "late": ("unavoidable" if s.unavoidable else "late") if s.late else "",
                 "boxes": s.boxes,
                 "km_from_previous": s.km_from_previous,
                 "drive_minutes_from_previous": s.drive_minutes_from_previous,
             }
             for r in self.runs
             for s in r.stops
+        ]
+
+    def late_rows(self) -> list[dict]:
+        return [
+            {
+                "employee_id": s.employee_id,
+                "name": s.name,
+                "home_office_start": _iso(s.home_office_start),
+                "due": _iso(s.due),
+                "day": r.day.isoformat(),
+                "van": r.van,
+                "days_late": s.days_late,
+                "unavoidable": s.unavoidable,
+                "why": (
+                    "no van could come by the due date in this plan's days (home days, "
+                    "equipment ready, plan start)"
+                    if s.unavoidable
+                    else "the vans are full on the days before the due date"
+                ),
+            }
+            for r, s in self.late
         ]
 
     def left_over_rows(self) -> list[dict]:
@@ -367,6 +430,13 @@ class DeliveryPlan:
             "van_days": self.van_days,
             "stops": self.stop_count,
             "left_over": len(self.left_over),
+            "late": len(self.late),
+            "late_unavoidable": sum(1 for _, s in self.late if s.unavoidable),
+            "employee_days_late": self.employee_days_late,
+            "rental": self.rental,
+            "rental_days": self.rental_days,
+            "idle_rental_days": self.idle_rental_days,
+            "cost_eur": round(self.cost, 2),
             "boxes": sum(r.boxes for r in self.runs),
             "km": round(self.km, 1),
             "driving_hours": round(self.driving_minutes / 60, 2),
@@ -389,6 +459,10 @@ class DeliveryPlan:
                 if s.employee_id == employee_id:
                     return r, s
         return None
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -482,152 +556,6 @@ def validate(problem: DeliveryProblem) -> None:
         )
 
 
-# -- building the solver's problem -----------------------------------------------------------
-
-#: Boxes are counted in thousandths inside the solver, so that overloading a van by one box
-#: always costs more than any prize (PyVRP's penalties are per unit of excess load).
-_LOAD_SCALE = 1000
-
-
-@dataclass(frozen=True)
-class _Built:
-    routing: RoutingProblem
-    matrix: TravelMatrix
-    jobs: tuple[int, ...]  # solver job -> index of the stop
-    windows: tuple[tuple[int, int], ...]  # per stop: service start window, seconds of the day
-    allowed: tuple[frozenset[int], ...]  # per stop: the van-days that may serve it
-    fleet_van_days: tuple[tuple[int, ...], ...]  # solver fleet -> its identical van-days
-
-
-def _stop_window(stop: DeliveryStop) -> tuple[int, int]:
-    """When service may start, in seconds of the day (done before the employee leaves)."""
-    window = stop.employee.delivery_window
-    if window is None:
-        return 0, DAY_SECONDS
-    return _seconds(window.start), _seconds(window.end) - stop.service_minutes * 60
-
-
-def _allowed_van_days(stop: DeliveryStop, van_days: Sequence[VanDay]) -> frozenset[int]:
-    """The van-days on which the employee is at home long enough during the van's hours."""
-    window = stop.employee.delivery_window
-    service = stop.service_minutes * 60
-    out = set()
-    for k, v in enumerate(van_days):
-        if window is None:
-            overlap = _seconds(v.end) - _seconds(v.start)
-        elif not window.allows(v.day):
-            continue
-        else:
-            overlap = min(_seconds(window.end), _seconds(v.end)) - max(
-                _seconds(window.start), _seconds(v.start)
-            )
-        if overlap >= service and stop.boxes <= v.capacity:
-            out.add(k)
-    return frozenset(out)
-
-
-def _build(problem: DeliveryProblem, travel: TravelSettings, matrix: TravelMatrix | None) -> _Built:
-    points = [TravelPoint(problem.depot.site_id, problem.depot.location)] + [
-        TravelPoint(s.employee.employee_id, s.employee.location) for s in problem.stops
-    ]
-    if matrix is None:
-        day_start = min((v.start for v in problem.van_days), default=dt.time(8, 0))
-        day_end = max((v.end for v in problem.van_days), default=dt.time(18, 0))
-        matrix = build_travel_matrix(travel, points, day_start=day_start, day_end=day_end)
-    windows = tuple(_stop_window(s) for s in problem.stops)
-    allowed = tuple(_allowed_van_days(s, problem.van_days) for s in problem.stops)
-    jobs = tuple(k for k in range(len(problem.stops)) if allowed[k])
-    # Location 0 is the depot, then the stops that can be planned at all.
-    order = [matrix.index(problem.depot.site_id)] + [
-        matrix.index(problem.stops[k].employee.employee_id) for k in jobs
-    ]
-    duration = [[matrix.duration_s[i][j] for j in order] for i in order]
-    # Costs in units of one metre driven.  Each edge costs its kilometres plus the driver's
-    # time on it; folding the time into the edge (instead of PyVRP's per-route duration cost)
-    # keeps the search several times faster and still minimises driving time.
-    per_m_eur = max(problem.cost_per_km, 0.01) / 1000
-    per_s = round(problem.cost_per_hour / 3600 / per_m_eur)
-    per_day = round(problem.cost_per_van_day / per_m_eur)
-    edge_cost = [
-        [matrix.distance_m[i][j] + per_s * matrix.duration_s[i][j] for j in order] for i in order
-    ]
-    loading = problem.loading_minutes * 60
-    # Identical vans on the same day form one fleet (fewer vehicle types search faster).
-    groups: dict[tuple, list[int]] = {}
-    for i, v in enumerate(problem.van_days):
-        key = (v.day, v.capacity, v.start, v.end, v.multi_trip, v.break_minutes)
-        groups.setdefault(key, []).append(i)
-    fleet_van_days = tuple(tuple(g) for g in groups.values())
-    # Every van-day costs its rent, a little more each later day: deliver early when it is
-    # the same work.
-    day_index = {d: k for k, d in enumerate(sorted({v.day for v in problem.van_days}))}
-    fleets = []
-    for members in fleet_van_days:
-        v = problem.van_days[members[0]]
-        fleets.append(
-            Fleet(
-                count=len(members),
-                capacity=v.capacity * _LOAD_SCALE,
-                early=_seconds(v.start),
-                late=_seconds(v.end),
-                shift=_seconds(v.end) - _seconds(v.start) - 60 * v.break_minutes,
-                max_reloads=problem.max_reloads if v.multi_trip else 0,
-                fixed_cost=per_day + per_day * day_index[v.day] // 20,
-                distance_cost=1,
-                duration_cost=0,
-            )
-        )
-    # One prize for everyone, worth more than a van-day spent on them alone, so the solver
-    # serves as many employees as fit; those whose home office starts earlier weigh a bit more.
-    solo = max(
-        (
-            edge_cost[0][n]
-            + edge_cost[n][0]
-            + per_s * (loading + problem.stops[k].service_minutes * 60)
-            for n, k in enumerate(jobs, start=1)
-        ),
-        default=0,
-    )
-    prize = 2 * (per_day + solo) + 1
-    starts = sorted(
-        {s.employee.home_office_start for s in problem.stops if s.employee.home_office_start}
-    )
-    rank = {d: k for k, d in enumerate(starts)}
-    routing_jobs = []
-    for n, k in enumerate(jobs, start=1):
-        stop = problem.stops[k]
-        urgency = 0
-        if len(starts) > 1 and stop.employee.home_office_start in rank:
-            later = rank[stop.employee.home_office_start]
-            urgency = (len(starts) - 1 - later) * (prize // 10) // (len(starts) - 1)
-        early, late = windows[k]
-        may = frozenset(f for f, members in enumerate(fleet_van_days) if members[0] in allowed[k])
-        routing_jobs.append(
-            Job(
-                location=n,
-                demand=stop.boxes * _LOAD_SCALE,
-                service=stop.service_minutes * 60,
-                early=early,
-                late=late,
-                required=False,
-                prize=prize + urgency,
-                fleets=may if len(may) < len(fleets) else None,
-            )
-        )
-    routing = RoutingProblem(
-        distance=edge_cost,
-        duration=duration,
-        jobs=tuple(routing_jobs),
-        fleets=tuple(fleets),
-        depot_service=loading,
-        coords=[
-            (p.location.longitude, p.location.latitude)
-            for p in ([problem.depot] + [problem.stops[k].employee for k in jobs])
-        ],
-    )
-    return _Built(routing, matrix, jobs, windows, allowed, fleet_van_days)
-
-
 # -- planning --------------------------------------------------------------------------------
 
 
@@ -640,42 +568,41 @@ def plan_deliveries(
 ) -> DeliveryPlan:
     """Validate ``problem``, solve it and return the plan in domain terms.
 
+    First everyone is offered only the days on which they would be on time (those who have
+    no such day: their first possible days); whoever does not fit is then offered their late
+    days as well, and the whole problem is solved again.  Runs are finally moved to the
+    earliest days on which every stop of theirs is still possible and on time.
+
     ``matrix`` (from :func:`build_travel_matrix` over the depot and the stops) saves asking
     the travel model again.  Raises :class:`DeliveryInputError` for employees that cannot be
     planned as they are; employees that merely do not fit are in ``plan.left_over``.
     """
-    from remoteops.routes.solver import solve_problem
-
+    started = time.perf_counter()
     travel = travel or (matrix.settings if matrix is not None else TravelSettings())
     options = options or DEFAULT_SOLVE
     validate(problem)
-    built = _build(problem, travel, matrix)
-    if built.jobs and problem.van_days:
-        solved = solve_problem(built.routing, options)
-        if not solved.feasible:  # cannot happen with optional stops; never hand it out
-            raise RemoteOpsError(
-                "The solver found no valid plan in the time it had.",
-                hint="Give it more time (--seconds) or plan fewer employees.",
-            )
-    else:
-        solved = SolvedRoutes((), (), 0, 0, True, 0, 0.0, "no improvement", options.seed)
-    # Routes of one fleet go to its vans in order: earliest start first.
-    by_fleet: dict[int, list] = {}
-    for route in solved.routes:
-        if route.visits:
-            by_fleet.setdefault(route.fleet, []).append(route)
-    runs_list = []
-    for fleet, routes in by_fleet.items():
-        routes.sort(key=lambda r: (r.start, built.jobs[r.visits[0].job]))
-        for van_day, route in zip(built.fleet_van_days[fleet], routes, strict=False):
-            runs_list.append(_run(problem, built, van_day, route))
-    runs = tuple(runs_list)
-    runs = tuple(sorted(runs, key=lambda r: (r.day, _van_order(problem, r.van))))
-    served = {s.employee_id for r in runs for s in r.stops}
+    model = build_model(problem, travel, matrix)
+    solved = _solve(model, problem, options)
+    served = {model.stop_of_job(v.job) for r in solved.routes for v in r.visits}
+    offered = {o.stop for o in model.options}
+    late_for = frozenset(k for k in offered if k not in served and problem.stops[k].due)
+    if late_for and any(
+        stop_options(problem, k, model.allowed[k], late_too=True) for k in late_for
+    ):
+        model = build_model(problem, travel, model.matrix, late_for=late_for)
+        again = _solve(model, problem, options)
+        solved = dataclasses.replace(
+            again,
+            iterations=solved.iterations + again.iterations,
+            stopped_by=_worst_stop(solved.stopped_by, again.stopped_by),
+        )
+    runs = _runs(problem, model, solved)
+    runs = settle_runs(problem, model, runs)
+    served_ids = {s.employee_id for r in runs for s in r.stops}
     left = tuple(
-        _left_over(problem, built, k, runs)
+        _left_over(problem, model, k, runs)
         for k, stop in enumerate(problem.stops)
-        if stop.employee.employee_id not in served
+        if stop.employee.employee_id not in served_ids
     )
     return DeliveryPlan(
         first_day=problem.first_day,
@@ -683,12 +610,123 @@ def plan_deliveries(
         vans=tuple(dict.fromkeys(v.van for v in problem.van_days)),
         runs=runs,
         left_over=left,
-        travel=built.matrix.settings,
+        travel=model.matrix.settings,
         solve=options,
         seed=solved.seed,
         stopped_by=solved.stopped_by,
         iterations=solved.iterations,
-        solve_seconds=round(solved.seconds, 2),
+        solve_seconds=round(time.perf_counter() - started, 2),
+        rental=problem.rental,
+        holidays=problem.holidays,
+        cost_per_van_day=problem.cost_per_van_day,
+        cost_per_km=problem.cost_per_km,
+    )
+
+
+def _worst_stop(*reasons: str) -> str:
+    return "time limit" if "time limit" in reasons else reasons[-1]
+
+
+def _solve(model: SolverModel, problem: DeliveryProblem, options: SolveOptions) -> SolvedRoutes:
+    from remoteops.routes.solver import solve_problem
+
+    if not model.options or not problem.van_days:
+        return SolvedRoutes((), (), 0, 0, True, 0, 0.0, "no improvement", options.seed)
+    solved = solve_problem(model.routing, options)
+    if not solved.feasible:  # cannot happen with optional stops; never hand it out
+        raise RemoteOpsError(
+            "The solver found no valid plan in the time it had.",
+            hint="Give it more time (--seconds) or plan fewer employees.",
+        )
+    return solved
+
+
+def _runs(
+    problem: DeliveryProblem, model: SolverModel, solved: SolvedRoutes
+) -> tuple[DeliveryRun, ...]:
+    """The solver's routes as runs: routes of one fleet go to its vans in order."""
+    by_fleet: dict[int, list] = {}
+    for route in solved.routes:
+        if route.visits:
+            by_fleet.setdefault(route.fleet, []).append(route)
+    runs = []
+    for fleet, routes in by_fleet.items():
+        routes.sort(key=lambda r: (r.start, model.stop_of_job(r.visits[0].job)))
+        for van_day, route in zip(model.fleet_van_days[fleet], routes, strict=False):
+            runs.append(_run(problem, model, van_day, route, model.fleet_day[fleet] * DAY_SECONDS))
+    return tuple(sorted(runs, key=lambda r: (r.day, _van_order(problem, r.van))))
+
+
+def settle_runs(
+    problem: DeliveryProblem, model: SolverModel, runs: Sequence[DeliveryRun]
+) -> tuple[DeliveryRun, ...]:
+    """Move whole runs to the earliest free van-day on which every one of their stops is
+    possible (at home, equipment ready, boxes fit) and nobody becomes later; then give each
+    day's runs to the vans in the company's order, so each van is used on consecutive days
+    where possible.  A run keeps its times of day: the vans' hours and speeds are the same
+    every working day."""
+    stop_index = {s.employee.employee_id: k for k, s in enumerate(problem.stops)}
+    day_ok: list[set[dt.date]] = [
+        {problem.van_days[v].day for v in allowed} for allowed in model.allowed
+    ]
+    free: dict[dt.date, list[VanDay]] = {}
+    for v in problem.van_days:
+        free.setdefault(v.day, []).append(v)
+    placed: dict[dt.date, list[DeliveryRun]] = {}
+    for run in sorted(runs, key=lambda r: (r.day, _van_order(problem, r.van))):
+        need = max(sum(s.boxes for s in run.trip_stops(t)) for t in range(1, run.trips + 1))
+        target = run.day
+        for day in sorted(free):
+            if day > run.day:
+                break
+            fits = len(placed.get(day, [])) < sum(1 for v in free[day] if v.capacity >= need)
+            if fits and all(day in day_ok[stop_index[s.employee_id]] for s in run.stops):
+                target = day
+                break
+        placed.setdefault(target, []).append(_on_day(run, target, problem))
+    out: list[DeliveryRun] = []
+    for day, day_runs in placed.items():
+        vans = sorted(free.get(day, []), key=lambda v: _van_order(problem, v.van))
+        day_runs.sort(key=lambda r: -r.boxes)
+        taken: set[str] = set()
+        for run in day_runs:
+            need = max(sum(s.boxes for s in run.trip_stops(t)) for t in range(1, run.trips + 1))
+            van = next(
+                (v for v in vans if v.van not in taken and v.capacity >= need),
+                None,
+            )
+            name = van.van if van is not None else run.van
+            taken.add(name)
+            out.append(dataclasses.replace(run, van=name))
+    return tuple(sorted(out, key=lambda r: (r.day, _van_order(problem, r.van))))
+
+
+def _on_day(run: DeliveryRun, day: dt.date, problem: DeliveryProblem) -> DeliveryRun:
+    """``run`` moved to ``day`` with the same times of day; lateness judged again."""
+    if day == run.day:
+        return run
+    shift = dt.datetime.combine(day, dt.time()) - dt.datetime.combine(run.day, dt.time())
+
+    def moved(s: PlannedStop) -> PlannedStop:
+        slack = working_days_between(day, s.due, problem.holidays) if s.due else None
+        return dataclasses.replace(
+            s,
+            arrival=s.arrival + shift,
+            service_start=s.service_start + shift,
+            service_end=s.service_end + shift,
+            window_start=s.window_start + shift,
+            window_end=s.window_end + shift,
+            slack_days=slack,
+            unavoidable=s.unavoidable and slack is not None and slack < 0,
+        )
+
+    return dataclasses.replace(
+        run,
+        day=day,
+        stops=tuple(moved(s) for s in run.stops),
+        start=run.start + shift,
+        end=run.end + shift,
+        reloads=tuple((a + shift, b + shift) for a, b in run.reloads),
     )
 
 
@@ -774,12 +812,17 @@ def simulate_run(
     return SimulatedRun(tuple(out), tuple(reloads), t + drive, metres, driving)
 
 
-def _run(problem: DeliveryProblem, built: _Built, index: int, route) -> DeliveryRun:
+def _run(
+    problem: DeliveryProblem, built: SolverModel, index: int, route, offset: int
+) -> DeliveryRun:
+    """One solver route as a run of van-day ``index``; ``offset``: where its day begins on
+    the solver's timeline."""
     van_day = problem.van_days[index]
     trips: list[list[tuple[str, float, int]]] = []
+    on_time_possible = {o.stop for o in built.options if o.late_days == 0}
     for visit in route.visits:
-        k = built.jobs[visit.job]
-        if index not in built.allowed[k]:  # the profiles make this impossible
+        k = built.stop_of_job(visit.job)
+        if index not in built.allowed[k]:  # the options' time windows make this impossible
             raise AssertionError(f"stop {k} planned on a van-day it is not allowed on")
         while len(trips) <= visit.trip:
             trips.append([])
@@ -789,7 +832,7 @@ def _run(problem: DeliveryProblem, built: _Built, index: int, route) -> Delivery
         )
     trips = [t for t in trips if t]
     loading = problem.loading_minutes * 60
-    load_start = route.depot_times[0][0] if route.depot_times else route.start - loading
+    load_start = (route.depot_times[0][0] if route.depot_times else route.start - loading) - offset
     sim = simulate_run(built.matrix, problem.depot.site_id, load_start + loading, trips, loading)
     by_id = {s.employee.employee_id: (k, s) for k, s in enumerate(problem.stops)}
     half = problem.arrival_window_minutes * 30
@@ -804,6 +847,7 @@ def _run(problem: DeliveryProblem, built: _Built, index: int, route) -> Delivery
             early, late = built.windows[k]
             lo = max(_round_down(leg.start - half), early, day_lo)
             hi = min(_round_up(leg.start + half), late, day_hi)
+            slack = working_days_between(day, stop.due, problem.holidays) if stop.due else None
             planned.append(
                 PlannedStop(
                     employee_id=leg.key,
@@ -818,6 +862,10 @@ def _run(problem: DeliveryProblem, built: _Built, index: int, route) -> Delivery
                     window_end=_at(day, max(hi, leg.start)),
                     km_from_previous=round(leg.metres / 1000, 2),
                     drive_minutes_from_previous=round(leg.drive / 60, 1),
+                    home_office_start=stop.employee.home_office_start,
+                    due=stop.due,
+                    slack_days=slack,
+                    unavoidable=slack is not None and slack < 0 and k not in on_time_possible,
                 )
             )
     return DeliveryRun(
@@ -848,7 +896,7 @@ def _span(problem: DeliveryProblem) -> str:
 
 
 def _left_over(
-    problem: DeliveryProblem, built: _Built, k: int, runs: Sequence[DeliveryRun]
+    problem: DeliveryProblem, built: SolverModel, k: int, runs: Sequence[DeliveryRun]
 ) -> LeftOver:
     stop = problem.stops[k]
     e = stop.employee

@@ -5,7 +5,12 @@ employees and vans in :mod:`remoteops.routes.planning`) and the benchmark (built
 CVRP/VRPTW instances) hand to :func:`solve_problem`.  Only this module talks to PyVRP; only
 this package knows the indices it uses.
 
-A job may be restricted to some fleets (an employee is at home on Mondays and Thursdays,
+Jobs that share a ``group`` are alternatives: at most one of them is served (a PyVRP client
+group).  The product uses that for an employee who may be delivered on different days, one
+job per day or block of days, each with its own time window on a timeline of several days
+and its own prize (on time is worth more than late).
+
+A job may also be restricted to some fleets (an employee is at home on Mondays and Thursdays,
 so only the vans of those days may come).  PyVRP 0.14 cannot tie a client to vehicle types
 directly, so each distinct restriction pattern gets its own routing profile in which the
 edges into and out of the forbidden jobs take longer than any working day: a route using
@@ -37,6 +42,7 @@ class Job:
     required: bool = True
     prize: int = 0  # lost when an optional job is left out
     fleets: frozenset[int] | None = None  # the fleets that may serve it; None: all
+    group: int | None = None  # jobs of one group are alternatives: at most one is served
 
 
 @dataclass(frozen=True)
@@ -250,7 +256,13 @@ def _build(problem: RoutingProblem):
             name=str(k),
         )
         type_fleet.append(k)
+    groups = {
+        g: model.add_client_group(required=False, name=str(g))
+        for g in dict.fromkeys(job.group for job in problem.jobs if job.group is not None)
+    }
     for j, job in enumerate(problem.jobs):
+        if job.group is not None and job.required:
+            raise ValueError(f"job {j} is in a group, so it cannot be required")
         model.add_client(
             locations[job.location],
             delivery=job.demand,
@@ -259,6 +271,7 @@ def _build(problem: RoutingProblem):
             tw_late=job.late,
             prize=job.prize,
             required=job.required,
+            group=groups.get(job.group),
             name=str(j),
         )
     return model.data(), _Index(tuple(type_fleet))

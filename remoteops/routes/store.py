@@ -99,6 +99,10 @@ def save_plan(
         "stopped_by": plan.stopped_by,
         "iterations": plan.iterations,
         "solve_seconds": plan.solve_seconds,
+        "rental": plan.rental,
+        "holidays": [d.isoformat() for d in plan.holidays],
+        "cost_per_van_day": plan.cost_per_van_day,
+        "cost_per_km": plan.cost_per_km,
     }
     cur = conn.execute(
         "INSERT INTO delivery_plans (created_at, created_by, kind, first_day, days, vans, "
@@ -137,6 +141,7 @@ def save_plan(
             "runs": len(plan.runs),
             "stops": plan.stop_count,
             "left_over": len(plan.left_over),
+            "late": len(plan.late),
             "km": round(plan.km, 1),
             "replaced_runs": replaced,
             "travel": plan.travel.method,
@@ -167,7 +172,8 @@ def _insert_run(conn: sqlite3.Connection, plan_id: int, run: DeliveryRun) -> int
     conn.executemany(
         "INSERT INTO delivery_stops (run_id, employee_id, name, sequence, trip, boxes, arrival, "
         "service_start, service_end, window_start, window_end, km_from_previous, "
-        "drive_minutes_from_previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "drive_minutes_from_previous, home_office_start, due, slack_days, unavoidable) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 run_id,
@@ -183,6 +189,10 @@ def _insert_run(conn: sqlite3.Connection, plan_id: int, run: DeliveryRun) -> int
                 s.window_end.isoformat(),
                 s.km_from_previous,
                 s.drive_minutes_from_previous,
+                s.home_office_start.isoformat() if s.home_office_start else None,
+                s.due.isoformat() if s.due else None,
+                s.slack_days,
+                int(s.unavoidable),
             )
             for s in run.stops
         ],
@@ -211,6 +221,10 @@ class StoredRun:
         return self.run.van
 
 
+def _date_or_none(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
 def _row_run(conn: sqlite3.Connection, row) -> StoredRun:
     stops = conn.execute(
         "SELECT * FROM delivery_stops WHERE run_id = ? ORDER BY sequence", (row["id"],)
@@ -233,6 +247,10 @@ def _row_run(conn: sqlite3.Connection, row) -> StoredRun:
                 window_end=t(s["window_end"]),
                 km_from_previous=s["km_from_previous"],
                 drive_minutes_from_previous=s["drive_minutes_from_previous"],
+                home_office_start=_date_or_none(s["home_office_start"]),
+                due=_date_or_none(s["due"]),
+                slack_days=s["slack_days"],
+                unavoidable=bool(s["unavoidable"]),
             )
             for s in stops
         ),
@@ -305,6 +323,10 @@ def load_plan(conn: sqlite3.Connection, plan_id: int | None = None) -> DeliveryP
         seed=solver.get("seed_used", solver.get("seed", 0)),
         stopped_by=solver.get("stopped_by", ""),
         iterations=solver.get("iterations", 0),
+        rental=solver.get("rental", "per-day"),
+        holidays=tuple(dt.date.fromisoformat(d) for d in solver.get("holidays", [])),
+        cost_per_van_day=solver.get("cost_per_van_day", 90.0),
+        cost_per_km=solver.get("cost_per_km", 0.35),
         solve_seconds=solver.get("solve_seconds", 0.0),
         created=dt.datetime.fromisoformat(row["created_at"]),
     )
