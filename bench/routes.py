@@ -12,15 +12,21 @@
    vehicles slow it down; its result varies with this number, e.g. E-n51-k5 gave 555-591
    for 5-50 vehicles in a trial) and, for VRPTW, a drop penalty of 100 x the longest edge
    per client; a solution that drops a client counts as incomplete, not as a gap.
-2. The sample company (``inventory/``): the plan ``remoteops`` makes with its default
-   settings against the plan an operations person makes by hand (stops sorted by postcode,
-   vans filled in that order day by day), both driven with the same travel model.
+2. Companies: the sample company (``inventory/``) and invented ones (``remoteops.synthetic``:
+   300 and 1,000 employees with home-office starts over three and four weeks and two and three
+   vans; 150 with one van).  The plan ``remoteops`` makes with its default settings against the
+   plan an operations person makes by hand (employees sorted by home-office start, then
+   postcode; vans filled in that order day by day), both with the same days, vans and travel
+   model, measured the same way: who is late (after the due date, or due inside the horizon
+   and not delivered), employee-days late, van-days, rental days (each van from its first to
+   its last run), km, driving hours and the planning time.
 
 Usage::
 
     python bench/routes.py                      # both parts, 10 s per instance and solver
     python bench/routes.py --seconds 3 --only A-n32-k5 --only C101
-    python bench/routes.py --skip-vrp           # only the sample company
+    python bench/routes.py --skip-vrp           # only the companies
+    python bench/routes.py --skip-vrp --scenario sample
     python bench/routes.py --workers 2          # PyVRP with two seeds in parallel
 
 Needs ``pyvrp``, ``vrplib``, ``ortools`` and ``numpy``.
@@ -360,16 +366,36 @@ def _vrp_table(rows, args) -> str:
     return "\n".join(lines)
 
 
-# -- part 2: the sample company ------------------------------------------------------------
+# -- part 2: companies, against the plan an operations person makes by hand -------------
 
 
-def hand_plan(problem, matrix, max_days: int = 40):
-    """What an operations person does by hand: stops sorted by postcode; each day, each van
-    takes the next stops in that order that are at home that day and still fit (boxes,
-    their window, back by the end of the day), reloading at the depot when full if the van
-    may; whoever does not fit waits for the next day.  Returns per van-day (day, van,
-    SimulatedRun) and the employees never placed."""
-    from remoteops.routes.planning import simulate_run, working_days
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    days: int  # working days planned from START
+    employees: int = 0  # 0: the bundled sample company
+    seed: int = 1
+    spread_days: int = 14  # home-office starts fall in this many calendar days
+    vans: int | None = None
+
+
+START = dt.date(2026, 12, 1)
+SCENARIOS = (
+    Scenario("sample company (inventory/)", days=8),
+    Scenario("invented 300, 2 vans, starts over 3 weeks", 20, 300, 7, 21, 2),
+    Scenario("invented 1000, 3 vans, starts over 4 weeks", 40, 1000, 11, 28, 3),
+    Scenario("invented 140, 1 van, starts over 4 weeks", 40, 150, 3, 28, 1),
+)
+
+
+def hand_plan(problem, matrix):
+    """What an operations person does by hand: employees sorted by home-office start, then
+    postcode; each day, each van in turn takes the next employees in that order who are at
+    home that day, whose equipment is ready and who still fit (boxes, their window, back by
+    the end of the day), reloading at the depot when full if the van may; whoever does not
+    fit waits for the next day.  Same days, vans and travel model as the product.  Returns
+    per van-day (day, van, SimulatedRun) and the employees never placed."""
+    from remoteops.routes.planning import simulate_run
 
     def secs(t: dt.time) -> int:
         return t.hour * 3600 + t.minute * 60
@@ -377,109 +403,178 @@ def hand_plan(problem, matrix, max_days: int = 40):
     loading = problem.loading_minutes * 60
     depot = problem.depot.site_id
     pending = sorted(
-        problem.stops, key=lambda s: (s.employee.address.postcode, s.employee.employee_id)
+        problem.stops,
+        key=lambda s: (
+            s.employee.home_office_start or dt.date.max,
+            s.employee.address.postcode,
+            s.employee.employee_id,
+        ),
     )
-    vans = list(
-        dict.fromkeys((v.van, v.capacity, v.start, v.end, v.multi_trip) for v in problem.van_days)
-    )
-    days = working_days(problem.first_day, max_days)
     runs = []
-    for day in days:
+    for day in problem.days:
         if not pending:
             break
-        for van, capacity, start, end, multi_trip in vans:
+        vans = [v for v in problem.van_days if v.day == day]
+        for v in vans:
             trips: list[list[tuple[str, float, int]]] = [[]]
             load = 0
             for stop in list(pending):
                 e = stop.employee
                 w = e.delivery_window
-                if w is not None and not w.allows(day):
+                if (w is not None and not w.allows(day)) or (stop.ready and stop.ready > day):
                     continue
                 early = secs(w.start) if w else 0
                 late = (secs(w.end) if w else 86_400) - stop.service_minutes * 60
                 item = (e.employee_id, early, stop.service_minutes * 60)
                 candidates = []
-                if load + stop.boxes <= capacity:
+                if load + stop.boxes <= v.capacity:
                     candidates.append(([*trips[:-1], [*trips[-1], item]], load + stop.boxes))
-                elif multi_trip and len(trips) <= problem.max_reloads:
+                elif v.multi_trip and len(trips) <= problem.max_reloads:
                     candidates.append(([*trips, [item]], stop.boxes))
                 for new_trips, new_load in candidates:
-                    sim = simulate_run(matrix, depot, secs(start) + loading, new_trips, loading)
+                    sim = simulate_run(matrix, depot, secs(v.start) + loading, new_trips, loading)
                     leg = sim.trips[-1][-1]
-                    if leg.start <= late and sim.back <= secs(end):
+                    if leg.start <= late and sim.back <= secs(v.end):
                         trips, load = new_trips, new_load
                         pending.remove(stop)
                         break
             if trips[0]:
-                runs.append(
-                    (day, van, simulate_run(matrix, depot, secs(start) + loading, trips, loading))
-                )
+                sim = simulate_run(matrix, depot, secs(v.start) + loading, trips, loading)
+                runs.append((day, v.van, sim))
     return runs, pending
 
 
-def bench_company(args) -> None:
-    import dataclasses
+@dataclass(frozen=True)
+class Figures:
+    served: int
+    late: int  # delivered after the due date, or due inside the horizon and not delivered
+    late_days: int  # employee working days late (not delivered: as of the day after)
+    van_days: int
+    rental_days: int  # each van from its first to its last run (a contiguous rental)
+    km: float
+    driving_h: float
+    seconds: float | None = None
 
+
+def figures(problem, delivered: dict[str, dt.date], van_days, km, driving_h, seconds=None):
+    """The user's measures of a plan, computed the same way for both plans."""
+    from remoteops.routes.problem import (
+        next_working_day,
+        working_days_between,
+        working_days_late,
+    )
+
+    after = next_working_day(problem.days[-1], problem.holidays)
+    late = late_days = 0
+    for stop in problem.stops:
+        if stop.due is None:
+            continue
+        day = delivered.get(stop.employee.employee_id)
+        if day is None and stop.due < after:
+            late, late_days = (
+                late + 1,
+                late_days + working_days_late(stop.due, after, problem.holidays),
+            )
+        elif day is not None and day > stop.due:
+            late, late_days = (
+                late + 1,
+                late_days + working_days_late(stop.due, day, problem.holidays),
+            )
+    spans: dict[str, list[dt.date]] = {}
+    for day, van in van_days:
+        spans.setdefault(van, []).append(day)
+    rental = sum(working_days_between(min(d), max(d), problem.holidays) + 1 for d in spans.values())
+    return Figures(len(delivered), late, late_days, len(van_days), rental, km, driving_h, seconds)
+
+
+def scenario_company(scenario: Scenario, folder: Path):
     from remoteops.inventory import load_company
+    from remoteops.synthetic import write_company
+
+    if not scenario.employees:
+        return load_company(REPO / "inventory")
+    write_company(
+        folder,
+        scenario.employees,
+        scenario.seed,
+        start=START,
+        spread_days=scenario.spread_days,
+        vans=scenario.vans,
+    )
+    return load_company(folder)
+
+
+def bench_scenario(scenario: Scenario, args, folder: Path) -> tuple[Figures, Figures]:
     from remoteops.routes.planning import delivery_problem, plan_deliveries, solve_options
     from remoteops.routes.travel import TravelPoint, TravelSettings, build_travel_matrix
 
-    company = load_company(REPO / "inventory")
-    start = dt.date.fromisoformat(args.start)
-    problem = delivery_problem(company, start, args.days)
-    # The product's own settings (what 'routes plan' uses), optionally more workers.
-    options = dataclasses.replace(solve_options(args.company_seconds), workers=args.workers)
+    company = scenario_company(scenario, folder)
+    problem = delivery_problem(company, START, scenario.days)
+    options = solve_options(args.company_seconds)
     travel = TravelSettings()
-    t0 = time.perf_counter()
     points = [TravelPoint(problem.depot.site_id, problem.depot.location)] + [
         TravelPoint(s.employee.employee_id, s.employee.location) for s in problem.stops
     ]
     day_start = min(v.start for v in problem.van_days)
     day_end = max(v.end for v in problem.van_days)
     matrix = build_travel_matrix(travel, points, day_start=day_start, day_end=day_end)
-    plan = plan_deliveries(problem, travel, options, matrix=matrix)
-    planning_s = time.perf_counter() - t0
 
-    runs, never = hand_plan(problem, matrix)
-    hand_served = sum(len(t) for _, _, sim in runs for t in sim.trips)
-    hand_km = sum(sim.metres for _, _, sim in runs) / 1000
-    hand_drive = sum(sim.driving for _, _, sim in runs) / 3600
-    hand_days = len({d for d, _, _ in runs})
-    ours_days = len({r.day for r in plan.runs})
-    ours_drive = plan.driving_minutes / 60
-    saving = 100 * (1 - ours_drive / hand_drive) if hand_drive else 0.0
+    runs, _ = hand_plan(problem, matrix)
+    hand = figures(
+        problem,
+        {k: day for day, _, sim in runs for t in sim.trips for k in (leg.key for leg in t)},
+        [(day, van) for day, van, _ in runs],
+        sum(sim.metres for _, _, sim in runs) / 1000,
+        sum(sim.driving for _, _, sim in runs) / 3600,
+    )
+    t0 = time.perf_counter()
+    plan = plan_deliveries(problem, travel, options)  # builds its own travel matrix
+    seconds = time.perf_counter() - t0
+    ours = figures(
+        problem,
+        {s.employee_id: r.day for r in plan.runs for s in r.stops},
+        [(r.day, r.van) for r in plan.runs],
+        plan.km,
+        plan.driving_minutes / 60,
+        seconds,
+    )
+    print(
+        f"### {scenario.name}: {len(problem.stops)} employees waiting, {len(problem.days)} "
+        f"working days from {START}, {len({v.van for v in problem.van_days})} van(s), "
+        f"solver stopped by {plan.stopped_by}\n"
+    )
+    print(
+        "| plan | served | late | employee-days late | van-days | rental days | km "
+        "| driving h | planning s |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, f in (("by hand (start date, postcode)", hand), ("remoteops", ours)):
+        secs = f"{f.seconds:.1f}" if f.seconds is not None else "-"
+        print(
+            f"| {name} | {f.served} | {f.late} | {f.late_days} | {f.van_days} | "
+            f"{f.rental_days} | {f.km:.0f} | {f.driving_h:.1f} | {secs} |"
+        )
+
+    def pct(a, b):
+        return f"{100 * (1 - a / b):.0f} %" if b else "-"
 
     print(
-        f"Sample company: {len(company.employees)} employees, {len(problem.stops)} waiting for "
-        f"equipment, {len(problem.days)} working days from {start}, vans: "
-        f"{', '.join(f'{v.name} ({v.capacity_boxes} boxes)' for v in company.delivery.vans)}, "
-        f"{company.delivery.day_start:%H:%M}-{company.delivery.day_end:%H:%M}, "
-        f"multi-trip {company.delivery.multi_trip}. Travel model: {travel.describe()}.\n"
-    )
-    print(
-        "| plan | employees served | driving time | km | van-days | calendar days | planning time |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    print(
-        f"| by hand (postcode order) | {hand_served} | {hand_drive:.1f} h | {hand_km:.0f} | "
-        f"{len(runs)} | {hand_days} | - |"
-    )
-    print(
-        f"| remoteops | {plan.stop_count} | {ours_drive:.1f} h | {plan.km:.0f} | "
-        f"{plan.van_days} | {ours_days} | {planning_s:.1f} s |"
+        f"| **ratio** | | {ours.late} vs {hand.late} | | "
+        f"{pct(ours.van_days, hand.van_days)} fewer | "
+        f"{pct(ours.rental_days, hand.rental_days)} fewer | {pct(ours.km, hand.km)} less | "
+        f"{pct(ours.driving_h, hand.driving_h)} less | |"
     )
     print()
-    print(
-        f"Driving time: {saving:.0f} % less than by hand (target >= 30 %); planning "
-        f"{planning_s:.1f} s (target <= 20 s; solver stopped by {plan.stopped_by} after "
-        f"{plan.iterations} iterations)."
-    )
-    if plan.left_over:
-        reasons = ", ".join(f"{x.employee_id} ({x.reason})" for x in plan.left_over)
-        print(f"remoteops left over: {reasons}.")
-    if never:
-        names = ", ".join(s.employee.employee_id for s in never)
-        print(f"By hand never placed within 40 days: {names}.")
+    return hand, ours
+
+
+def bench_company(args) -> None:
+    import tempfile
+
+    chosen = [s for s in SCENARIOS if not args.scenario or any(k in s.name for k in args.scenario)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, scenario in enumerate(chosen):
+            bench_scenario(scenario, args, Path(tmp) / f"company{n}")
 
 
 def main(argv=None) -> int:
@@ -491,8 +586,9 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-ortools", action="store_true")
     parser.add_argument("--skip-vrp", action="store_true")
     parser.add_argument("--skip-company", action="store_true")
-    parser.add_argument("--start", default="2026-12-01", help="first day of the company plan")
-    parser.add_argument("--days", type=int, default=8, help="working days of the company plan")
+    parser.add_argument(
+        "--scenario", action="append", help="only companies whose name contains this"
+    )
     parser.add_argument(
         "--company-seconds", type=float, default=None, help="time limit (default: product's)"
     )

@@ -55,6 +55,7 @@ from remoteops.models import (
     Wording,
     Workstation,
 )
+from remoteops.routes.problem import due_date
 from remoteops.workmodel import TELEARBEIT_MIN_HOME_DAYS, contradicts_work_model
 
 EMPLOYEES_FILE = "employees.csv"
@@ -1345,6 +1346,26 @@ def check_company(root: str | Path) -> CheckReport:
                     f"home_days_per_week below {TELEARBEIT_MIN_HOME_DAYS} if the agent really "
                     "works mostly in the office.",
                 )
+            owned_assets = assets_of.get(employee.employee_id, ())
+            ready = max((a.available_from for a in owned_assets if a.available_from), default=None)
+            if employee.scheduled_for_home_office and ready and delivery is not None:
+                due = due_date(employee.home_office_start, delivery.lead_days, delivery.holidays)
+                if ready > due:
+                    late_tags = ", ".join(
+                        a.asset_tag
+                        for a in assets_of[employee.employee_id]
+                        if a.available_from and a.available_from > due
+                    )
+                    problems.warning(
+                        ASSETS_FILE,
+                        asset_rows.get(late_tags.split(", ")[0]),
+                        "available_from",
+                        f"{employee.employee_id} ({employee.full_name}) starts home office on "
+                        f"{employee.home_office_start:%Y-%m-%d}, so the equipment must arrive by "
+                        f"{due:%Y-%m-%d} (delivery.lead_days {delivery.lead_days}), but "
+                        f"{late_tags} is ready only from {ready:%Y-%m-%d}: the delivery will be "
+                        "late whatever the plan. Move the start date or free the device earlier.",
+                    )
             if employee.status == "left" and owned[employee.employee_id]:
                 problems.warning(
                     EMPLOYEES_FILE,

@@ -60,6 +60,18 @@ STOP_COLUMNS = {
     "home_office_start": "Starts",
     "slack_days": "Slack",
     "late": "Late",
+    "workstation": "Workstation",
+}
+COMPARE_COLUMNS = {
+    "variant": "Variant",
+    "late": "Late",
+    "employee_days_late": "Employee-days late",
+    "left_over": "Left over",
+    "van_days": "Van-days",
+    "rental_days": "Rental days",
+    "km": "km",
+    "driving_hours": "Driving h",
+    "cost_eur": "Cost EUR",
 }
 LATE_COLUMNS = {
     "employee_id": "ID",
@@ -129,8 +141,61 @@ OutOption = Annotated[
 ]
 
 
-def _plan(ctx, start, days, vans, capacity, seconds, seed, osrm, matrix, as_json, replan):
+RequireProvisionedOption = Annotated[
+    bool,
+    typer.Option(
+        "--require-provisioned",
+        help="Leave out employees whose workstation's last baseline run failed or never ran.",
+    ),
+]
+WhatIfOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--what-if",
+        help="Also plan with KEY=VALUE changed (vans, days, from, capacity, lead_days, "
+        "rental) and compare side by side; repeatable; not stored.",
+    ),
+]
+
+
+_PLAN_OPTIONS = (
+    "start",
+    "days",
+    "vans",
+    "capacity",
+    "seconds",
+    "seed",
+    "osrm",
+    "matrix",
+    "as_json",
+    "require_provisioned",
+    "what_if",
+)
+
+
+def _options(values: dict) -> dict:
+    """The options ``routes plan`` and ``routes replan`` share, from a command's locals."""
+    return {name: values[name] for name in _PLAN_OPTIONS}
+
+
+def _plan(
+    ctx,
+    *,
+    replan,
+    start,
+    days,
+    vans,
+    capacity,
+    seconds,
+    seed,
+    osrm,
+    matrix,
+    as_json,
+    require_provisioned=False,
+    what_if=None,
+):
     from remoteops.routes.operations import PlanRequest, plan
+    from remoteops.routes.whatif import parse_what_if
 
     output_format(as_json, False)
     request = PlanRequest(
@@ -142,33 +207,39 @@ def _plan(ctx, start, days, vans, capacity, seconds, seed, osrm, matrix, as_json
         seed=seed,
         osrm_url=osrm,
         matrix_file=matrix,
+        require_provisioned=require_provisioned,
+        what_if=tuple(parse_what_if(w) for w in what_if or ()),
     )
     s = session(ctx)
     company = s.company()
     with console(stderr=True).status("Planning the delivery runs ..."):
-        plan_id, result = plan(company, s.store(), request, replan=replan)
+        outcome = plan(company, s.store(), request, replan=replan)
+    result = outcome.plan
     if as_json:
         emit(
             [
                 {
-                    "plan_id": plan_id,
+                    "plan_id": outcome.plan_id,
                     "totals": result.totals(),
                     "runs": result.run_rows(),
-                    "stops": result.stop_rows(),
+                    "stops": result.stop_rows(not_provisioned=outcome.not_provisioned),
                     "left_over": result.left_over_rows(),
                     "late": result.late_rows(),
+                    "fix": outcome.fix.text if outcome.fix else None,
+                    "what_if": list(outcome.comparison),
                 }
             ],
             {},
             as_json=True,
         )
         return
-    _print_plan(plan_id, result)
+    _print_plan(outcome)
 
 
-def _print_plan(plan_id: int, result) -> None:
+def _print_plan(outcome) -> None:
     out = console()
-    rows = result.stop_rows()
+    plan_id, result = outcome.plan_id, outcome.plan
+    rows = result.stop_rows(not_provisioned=outcome.not_provisioned)
     for run in result.run_rows():
         stops = [r for r in rows if r["day"] == run["day"] and r["van"] == run["van"]]
         emit(
@@ -202,6 +273,19 @@ def _print_plan(plan_id: int, result) -> None:
             f"{t['late_unavoidable']} unavoidable in this horizon, {avoidable} for lack of "
             "vans). See the table above."
         )
+    if outcome.fix:
+        out.print(f"Fix, planned and checked: {outcome.fix.text}.")
+    elif result.late:
+        out.print("No extra van or earlier start tried brings them on time.")
+    flagged = sum(1 for r in rows if r.get("workstation"))
+    if flagged:
+        out.print(
+            f"[yellow]{flagged} planned workstation(s) are not provisioned[/] (column "
+            "Workstation): run 'remoteops provision' before loading, or plan with "
+            "--require-provisioned."
+        )
+    if outcome.comparison:
+        emit(list(outcome.comparison), COMPARE_COLUMNS, title="What if")
     if not result.deterministic:
         out.print(
             "[yellow]The solver hit its time limit, so another run may differ; give it more "
@@ -220,19 +304,27 @@ def plan_command(
     seed: SeedOption = None,
     osrm: OsrmOption = None,
     matrix: MatrixOption = None,
+    require_provisioned: RequireProvisionedOption = False,
+    what_if: WhatIfOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Plan the van runs for everyone waiting for equipment and store the plan. Prints per
-    day and van the stops in order with arrival windows, boxes, km, driving and working
-    time; and who is left over, and why.
+    """Plan the van runs for everyone waiting for equipment and store the plan.
+
+    The equipment must arrive by each employee's due date (delivery.lead_days working days
+    before their home-office start). The plan keeps everyone on time where the vans allow,
+    then uses the fewest van-days, then drives the least. Prints per day and van the stops
+    in order with arrival windows, start date and slack; who is late (and a fix that was
+    planned and works), who is left over and why.
 
     Example:
 
         remoteops routes plan --from 2026-12-01 --days 8
 
+        remoteops routes plan --from 2026-12-01 --days 8 --what-if vans=2 --what-if days=10
+
         remoteops routes plan --from 2026-12-01 --days 3 --vans 2 --capacity 30 --seconds 10
     """
-    _plan(ctx, start, days, vans, capacity, seconds, seed, osrm, matrix, as_json, False)
+    _plan(ctx, replan=False, **_options(locals()))
 
 
 @app.command("replan")
@@ -246,16 +338,19 @@ def replan_command(
     seed: SeedOption = None,
     osrm: OsrmOption = None,
     matrix: MatrixOption = None,
+    require_provisioned: RequireProvisionedOption = False,
+    what_if: WhatIfOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Plan again everything not yet delivered (failed stops included) from a day on;
-    loaded runs stay exactly as they are.
+    loaded runs stay exactly as they are, everyone else is planned against their due date
+    again.
 
     Example:
 
         remoteops routes replan --from 2026-12-03 --days 5
     """
-    _plan(ctx, start, days, vans, capacity, seconds, seed, osrm, matrix, as_json, True)
+    _plan(ctx, replan=True, **_options(locals()))
 
 
 @app.command("sheet")

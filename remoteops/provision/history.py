@@ -214,6 +214,22 @@ def last_run(conn: sqlite3.Connection, playbook: str | None = None) -> Provision
     return None
 
 
+def baseline_results(conn: sqlite3.Connection, playbook: str = "workstation.yml") -> dict[str, str]:
+    """Per workstation (host name) the result of the last run of ``playbook`` that applied it
+    (not ``--check``): ``ok``, ``changed``, ``failed`` or ``unreachable``.  A workstation
+    that no such run reached is missing."""
+    rows = conn.execute(
+        "SELECT h.host, h.status, r.playbook FROM provision_hosts h "
+        "JOIN provision_runs r ON r.id = h.run_id WHERE r.mode = 'apply' "
+        "ORDER BY r.started_at DESC, r.id DESC"
+    )
+    out: dict[str, str] = {}
+    for host, status, path in rows:
+        if host not in out and (path == playbook or PurePath(path).name == playbook):
+            out[host] = status
+    return out
+
+
 def retry_targets(conn: sqlite3.Connection, playbook: str | None = None) -> list[str]:
     """The hosts that failed or were unreachable in the last run (``--retry-failed``).
 

@@ -2,9 +2,13 @@
 
 - :mod:`remoteops.routes.travel`: the travel model (great-circle with speeds by time of day,
   a CSV road matrix, or an OSRM server).
-- :mod:`remoteops.routes.planning`: the problem in the users' words and
-  :func:`~remoteops.routes.planning.plan_deliveries`, which returns a
-  :class:`~remoteops.routes.planning.DeliveryPlan`.
+- :mod:`remoteops.routes.problem`: what is to be planned (stops with their due dates, van-days)
+  and the working-day calendar.
+- :mod:`remoteops.routes.planning`: :func:`~remoteops.routes.planning.plan_deliveries`, which
+  returns a :class:`~remoteops.routes.planning.DeliveryPlan` (runs, late, left over).
+- :mod:`remoteops.routes.model`: the problem as the solver sees it (employees as day options
+  on a multi-day timeline; on time, then van-days, then driving), built in one place.
+- :mod:`remoteops.routes.whatif`: ``--what-if`` comparisons and computed fixes for late plans.
 - :mod:`remoteops.routes.solver`: the only module that talks to PyVRP.
 - :mod:`remoteops.routes.store`: plans, loading, deliveries and replanning in the state
   database.

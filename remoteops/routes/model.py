@@ -90,6 +90,7 @@ class SolverModel:
     options: tuple[Option, ...]  # solver job -> option
     windows: tuple[tuple[int, int], ...]  # per stop: service start window, seconds of day
     allowed: tuple[frozenset[int], ...]  # per stop: the van-days that may serve it
+    reachable: tuple[frozenset[int], ...]  # of those, the ones a van can reach it from alone
     fleet_van_days: tuple[tuple[int, ...], ...]  # solver fleet -> its identical van-days
     fleet_day: tuple[int, ...]  # solver fleet -> index of its day in ``days``
     weights: Weights
@@ -235,7 +236,7 @@ def build_model(
         per_second=per_s,
         van_day=van_day,
         late_day=late_day,
-        dated=undated + van_day // 2,
+        dated=undated + late_day,
         undated=undated,
     )
     after = next_working_day(problem.days[-1], problem.holidays) if problem.days else None
@@ -255,6 +256,20 @@ def build_model(
                 duration_cost=0,
             )
         )
+    # Offer only the van-days from which a van could reach the employee alone in time.
+    depot = matrix.index(problem.depot.site_id)
+    reachable = []
+    for k, stop in enumerate(problem.stops):
+        me = matrix.index(stop.employee.employee_id)
+        early, late = windows[k]
+        ok = set()
+        for i in allowed[k]:
+            v = problem.van_days[i]
+            arrive = max(seconds(v.start) + loading + matrix.duration_s[depot][me], early)
+            back = arrive + stop.service_minutes * 60 + matrix.duration_s[me][depot]
+            if arrive <= late and back <= seconds(v.end):
+                ok.add(i)
+        reachable.append(frozenset(ok))
     options: list[Option] = []
     jobs: list[Job] = []
     for k, stop in enumerate(problem.stops):
@@ -263,7 +278,7 @@ def build_model(
         left_late = (
             working_days_late(stop.due, after, problem.holidays) if stop.due and after else 0
         )
-        for option in stop_options(problem, k, allowed[k], late_too=k in late_for):
+        for option in stop_options(problem, k, reachable[k], late_too=k in late_for):
             if stop.due is None or after is None:
                 prize = weights.undated
             else:
@@ -294,5 +309,13 @@ def build_model(
         ],
     )
     return SolverModel(
-        routing, matrix, tuple(options), windows, allowed, fleet_van_days, fleet_day, weights
+        routing,
+        matrix,
+        tuple(options),
+        windows,
+        allowed,
+        tuple(reachable),
+        fleet_van_days,
+        fleet_day,
+        weights,
     )

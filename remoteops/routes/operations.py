@@ -20,6 +20,7 @@ from remoteops.models import Company
 from remoteops.routes import store as rs
 from remoteops.routes.planning import DeliveryPlan, DeliveryRun, delivery_problem, stops_for
 from remoteops.routes.travel import TravelSettings
+from remoteops.routes.whatif import Fix, Variant, comparison_rows, plan_variant, suggest_fix
 from remoteops.state import StateStore
 
 #: Longest solver time limit ``--seconds`` accepts (a day).
@@ -41,6 +42,10 @@ class PlanRequest:
     seed: int | None = None
     osrm_url: str | None = None
     matrix_file: Path | None = None
+    require_provisioned: bool = False  # leave out workstations whose baseline is not applied
+    extra_vans: tuple[tuple[dt.date, int], ...] = ()  # (day, count) more vans on single days
+    what_if: tuple[Variant, ...] = ()  # plan these variants too and compare (not stored)
+    suggest_fix: bool = True  # when someone is late, try and report a fix that works
 
     def __post_init__(self) -> None:
         if self.seconds is not None and not (
@@ -80,14 +85,64 @@ def needing_equipment(company: Company) -> list[str]:
     return [s.employee.employee_id for s in stops_for(company)]
 
 
+def not_provisioned(company: Company, conn) -> dict[str, str]:
+    """Employees whose workstation's last baseline run (``workstation.yml``, applied) did not
+    succeed, with what happened: ``failed``, ``unreachable`` or ``never ran``.
+    Employees without a workstation in hosts.yml are not listed."""
+    from remoteops.provision.history import baseline_results
+
+    results = baseline_results(conn)
+    out = {}
+    for w in company.workstations:
+        status = results.get(w.hostname)
+        if status not in ("ok", "changed"):
+            out[w.employee_id] = status or "never ran"
+    return out
+
+
+def workstations_not_provisioned(company: Company, store: StateStore) -> dict[str, str]:
+    """:func:`not_provisioned` read from the store (an empty store: nobody provisioned)."""
+    with store.reading() as conn:
+        return not_provisioned(company, conn)
+
+
+def _leave_out_not_provisioned(problem, missing: dict[str, str]):
+    import dataclasses
+
+    from remoteops.routes.planning import REASON_NOT_PROVISIONED
+
+    keep = tuple(s for s in problem.stops if s.employee.employee_id not in missing)
+    out = tuple(
+        (
+            s,
+            REASON_NOT_PROVISIONED,
+            f"the workstation's last baseline run: {missing[s.employee.employee_id]}. "
+            "Provision it ('remoteops provision ID'), then plan again.",
+        )
+        for s in problem.stops
+        if s.employee.employee_id in missing
+    )
+    return dataclasses.replace(problem, stops=keep, left_out=problem.left_out + out)
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    plan_id: int
+    plan: DeliveryPlan
+    not_provisioned: dict[str, str]  # employee ID -> what the last baseline run did
+    fix: Fix | None  # a computed change that brings the late ones on time
+    comparison: tuple[dict, ...] = ()  # this plan and each --what-if variant, side by side
+
+
 def plan(
     company: Company, store: StateStore, request: PlanRequest, *, replan: bool = False
-) -> tuple[int, DeliveryPlan]:
+) -> PlanOutcome:
     """Plan the delivery runs for everyone not yet delivered and store the plan.
 
     ``replan=False`` (``routes plan``) refuses when runs are already loaded; ``replan=True``
     keeps loaded runs and their van-days untouched and schedules everyone else still
-    waiting, failed stops included."""
+    waiting, failed stops included.  When someone is late, a fix is tried and reported only
+    if it works; ``request.what_if`` variants are planned too and compared (not stored)."""
     from remoteops.routes.planning import plan_deliveries, solve_options
 
     travel = request.travel()
@@ -102,6 +157,7 @@ def plan(
                 vans=request.vans,
                 capacity=request.capacity,
                 needing=needing,
+                extra_vans=request.extra_vans,
             )
         else:
             rs.ensure_can_plan(conn)
@@ -112,7 +168,12 @@ def plan(
                 vans=request.vans,
                 capacity=request.capacity,
                 employee_ids=rs.to_replan(conn, needing),
+                extra_vans=request.extra_vans,
             )
+        missing = not_provisioned(company, conn)
+        busy = rs.busy_van_days(conn)
+        if request.require_provisioned:
+            problem = _leave_out_not_provisioned(problem, missing)
     if not problem.stops:
         raise RemoteOpsError(
             "Nobody is waiting for equipment: everyone scheduled for home office has been "
@@ -124,10 +185,41 @@ def plan(
             "No van is free in this horizon: every van-day is taken by a loaded run.",
             hint="Plan further days with --days or start later with --from.",
         )
-    result = plan_deliveries(problem, travel, solve_options(request.seconds, request.seed))
+    options = solve_options(request.seconds, request.seed)
+    result = plan_deliveries(problem, travel, options)
     with store.transaction() as conn:
         plan_id = rs.save_plan(conn, result, audit=store.audit, kind="replan" if replan else "plan")
-    return plan_id, result
+    fix = None
+    if request.suggest_fix:
+        fix = suggest_fix(problem, result, travel=travel, options=options)
+    comparison: tuple[dict, ...] = ()
+    if request.what_if:
+        ids = [s.employee.employee_id for s in problem.stops]
+        base = {
+            "vans": request.vans,
+            "capacity": request.capacity,
+            "extra_vans": request.extra_vans,
+        }
+        plans = [("this plan", result)]
+        for variant in request.what_if:
+            plans.append(
+                (
+                    variant.label,
+                    plan_variant(
+                        company,
+                        request.start,
+                        request.days,
+                        variant.changes,
+                        base=base,
+                        employee_ids=ids,
+                        travel=travel,
+                        options=options,
+                        busy=busy,
+                    ),
+                )
+            )
+        comparison = tuple(comparison_rows(plans))
+    return PlanOutcome(plan_id, result, missing, fix, comparison)
 
 
 def current_plan(store: StateStore) -> tuple[rs.StoredRun, ...]:
@@ -181,7 +273,8 @@ def write_run_sheets(
     )
 
     runs = runs_for(store, day, van)
-    sheets = [run_sheet(run, company, language=language) for run in runs]
+    missing = workstations_not_provisioned(company, store)
+    sheets = [run_sheet(run, company, language=language, not_provisioned=missing) for run in runs]
     names = [f"run-sheet-{day:%Y-%m-%d}-{slug(run.van, default='van')}" for run in runs]
     targets = [(safe_file(out, f"{n}.csv"), safe_file(out, f"{n}.pdf")) for n in names]
     written = []

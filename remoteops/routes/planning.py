@@ -34,8 +34,16 @@ from remoteops.routes.problem import (
     working_days,
     working_days_between,
 )
+from remoteops.routes.repair import Draft, repair_late
 from remoteops.routes.solver import SolvedRoutes, SolveOptions
-from remoteops.routes.travel import DAY_SECONDS, TravelMatrix, TravelSettings
+from remoteops.routes.travel import (
+    DAY_SECONDS,
+    Leg,
+    SimulatedRun,
+    TravelMatrix,
+    TravelSettings,
+    simulate_run,
+)
 
 __all__ = [
     "DeliveryPlan",
@@ -45,8 +53,11 @@ __all__ = [
     "LeftOver",
     "PlannedStop",
     "VanDay",
+    "Leg",
+    "SimulatedRun",
     "delivery_problem",
     "plan_deliveries",
+    "simulate_run",
     "stops_for",
     "working_days",
 ]
@@ -55,6 +66,7 @@ __all__ = [
 REASON_CAPACITY = "capacity"
 REASON_TIME_WINDOWS = "time windows"
 REASON_HORIZON = "horizon"
+REASON_NOT_PROVISIONED = "not provisioned"
 
 #: Solver defaults for the product: deterministic unless the time limit is hit first.
 DEFAULT_SOLVE = SolveOptions(seconds=20.0, seed=1, max_iterations=2000)
@@ -367,7 +379,10 @@ class DeliveryPlan:
             for r in self.runs
         ]
 
-    def stop_rows(self) -> list[dict]:
+    def stop_rows(self, *, not_provisioned: dict[str, str] | None = None) -> list[dict]:
+        """One row per stop; ``not_provisioned`` (employee ID -> last baseline result) flags
+        workstations that are not ready to go out."""
+        flagged = not_provisioned or {}
         return [
             {
                 "day": r.day.isoformat(),
@@ -383,6 +398,9 @@ class DeliveryPlan:
                 "slack_days": s.slack_days,
                 "days_late": s.days_late,
                 "late": ("unavoidable" if s.unavoidable else "late") if s.late else "",
+                "workstation": (
+                    f"not provisioned: {flagged[s.employee_id]}" if s.employee_id in flagged else ""
+                ),
                 "boxes": s.boxes,
                 "km_from_previous": s.km_from_previous,
                 "drive_minutes_from_previous": s.drive_minutes_from_previous,
@@ -587,7 +605,7 @@ def plan_deliveries(
     offered = {o.stop for o in model.options}
     late_for = frozenset(k for k in offered if k not in served and problem.stops[k].due)
     if late_for and any(
-        stop_options(problem, k, model.allowed[k], late_too=True) for k in late_for
+        stop_options(problem, k, model.reachable[k], late_too=True) for k in late_for
     ):
         model = build_model(problem, travel, model.matrix, late_for=late_for)
         again = _solve(model, problem, options)
@@ -603,6 +621,9 @@ def plan_deliveries(
         _left_over(problem, model, k, runs)
         for k, stop in enumerate(problem.stops)
         if stop.employee.employee_id not in served_ids
+    ) + tuple(
+        LeftOver(s.employee.employee_id, s.employee.full_name, s.boxes, reason, detail)
+        for s, reason, detail in problem.left_out
     )
     return DeliveryPlan(
         first_day=problem.first_day,
@@ -644,16 +665,30 @@ def _solve(model: SolverModel, problem: DeliveryProblem, options: SolveOptions) 
 def _runs(
     problem: DeliveryProblem, model: SolverModel, solved: SolvedRoutes
 ) -> tuple[DeliveryRun, ...]:
-    """The solver's routes as runs: routes of one fleet go to its vans in order."""
+    """The solver's routes as runs (routes of one fleet go to its vans in order), after
+    swapping late employees with others who can wait (:func:`repair_late`)."""
     by_fleet: dict[int, list] = {}
     for route in solved.routes:
         if route.visits:
             by_fleet.setdefault(route.fleet, []).append(route)
-    runs = []
+    loading = problem.loading_minutes * 60
+    drafts = []
     for fleet, routes in by_fleet.items():
         routes.sort(key=lambda r: (r.start, model.stop_of_job(r.visits[0].job)))
+        offset = model.fleet_day[fleet] * DAY_SECONDS
         for van_day, route in zip(model.fleet_van_days[fleet], routes, strict=False):
-            runs.append(_run(problem, model, van_day, route, model.fleet_day[fleet] * DAY_SECONDS))
+            trips: list[list[int]] = []
+            for visit in route.visits:
+                while len(trips) <= visit.trip:
+                    trips.append([])
+                trips[visit.trip].append(model.stop_of_job(visit.job))
+            start = route.depot_times[0][0] if route.depot_times else route.start - loading
+            drafts.append(
+                Draft(van_day, tuple(tuple(t) for t in trips if t), float(start - offset))
+            )
+    drafts = repair_late(problem, model, drafts)
+    on_time_possible = frozenset(o.stop for o in model.options if o.late_days == 0)
+    runs = (_run(problem, model, d, on_time_possible) for d in drafts)
     return tuple(sorted(runs, key=lambda r: (r.day, _van_order(problem, r.van))))
 
 
@@ -747,92 +782,18 @@ def _round_up(t: float, step: int = 900) -> int:
     return int(-(-t // step) * step)
 
 
-@dataclass(frozen=True)
-class Leg:
-    """One drive and delivery of a simulated run (seconds of the day)."""
-
-    key: str
-    arrival: float
-    start: float
-    end: float
-    metres: int
-    drive: float
-
-
-@dataclass(frozen=True)
-class SimulatedRun:
-    trips: tuple[tuple[Leg, ...], ...]
-    reloads: tuple[tuple[float, float], ...]  # (back at the depot, leaves again)
-    back: float
-    metres: int
-    driving: float
-
-
-def simulate_run(
-    matrix: TravelMatrix,
-    depot: str,
-    depart: float,
-    trips: Sequence[Sequence[tuple[str, float, int]]],
-    loading: int,
-) -> SimulatedRun:
-    """Drive ``trips`` (each a list of (employee ID, earliest service start, service seconds))
-    leaving the depot loaded at ``depart`` (seconds of the day), with the travel model's speed
-    by time of day; the van waits when it is early and reloads for ``loading`` seconds
-    between trips."""
-    t = float(depart)
-    here = depot
-    metres = 0
-    driving = 0.0
-    out: list[tuple[Leg, ...]] = []
-    reloads: list[tuple[float, float]] = []
-    for n, trip in enumerate(trips):
-        if n > 0:
-            drive = matrix.drive_seconds(here, depot, t)
-            metres += matrix.metres(here, depot)
-            driving += drive
-            back = t + drive
-            t = back + loading
-            reloads.append((back, t))
-            here = depot
-        legs = []
-        for key, early, service in trip:
-            drive = matrix.drive_seconds(here, key, t)
-            m = matrix.metres(here, key)
-            arrival = t + drive
-            start = max(arrival, early)
-            legs.append(Leg(key, arrival, start, start + service, m, drive))
-            metres += m
-            driving += drive
-            t = start + service
-            here = key
-        out.append(tuple(legs))
-    drive = matrix.drive_seconds(here, depot, t)
-    metres += matrix.metres(here, depot)
-    driving += drive
-    return SimulatedRun(tuple(out), tuple(reloads), t + drive, metres, driving)
-
-
 def _run(
-    problem: DeliveryProblem, built: SolverModel, index: int, route, offset: int
+    problem: DeliveryProblem, built: SolverModel, draft: Draft, on_time_possible: frozenset[int]
 ) -> DeliveryRun:
-    """One solver route as a run of van-day ``index``; ``offset``: where its day begins on
-    the solver's timeline."""
+    """A draft run as a run: driven with the travel model, in the users' words."""
+    index = draft.van_day
     van_day = problem.van_days[index]
-    trips: list[list[tuple[str, float, int]]] = []
-    on_time_possible = {o.stop for o in built.options if o.late_days == 0}
-    for visit in route.visits:
-        k = built.stop_of_job(visit.job)
+    for k in (k for trip in draft.trips for k in trip):
         if index not in built.allowed[k]:  # the options' time windows make this impossible
             raise AssertionError(f"stop {k} planned on a van-day it is not allowed on")
-        while len(trips) <= visit.trip:
-            trips.append([])
-        stop = problem.stops[k]
-        trips[visit.trip].append(
-            (stop.employee.employee_id, built.windows[k][0], stop.service_minutes * 60)
-        )
-    trips = [t for t in trips if t]
+    trips = draft.legs(problem, built)
     loading = problem.loading_minutes * 60
-    load_start = (route.depot_times[0][0] if route.depot_times else route.start - loading) - offset
+    load_start = draft.load_start
     sim = simulate_run(built.matrix, problem.depot.site_id, load_start + loading, trips, loading)
     by_id = {s.employee.employee_id: (k, s) for k, s in enumerate(problem.stops)}
     half = problem.arrival_window_minutes * 30

@@ -57,7 +57,9 @@ class DeliveryProblem:
     arrival_window_minutes: int = 60
     holidays: tuple[dt.date, ...] = ()  # the company's closed days (for counting days late)
     rental: str = "per-day"  # or "contiguous": each van rented from its first to last run
-    left_out: tuple[tuple[str, str], ...] = ()  # (employee ID, why) not offered to the solver
+    # Employees not offered to the solver, with the reason and its detail (e.g. the
+    # workstation is not provisioned and the plan requires it).
+    left_out: tuple[tuple[DeliveryStop, str, str], ...] = ()
 
 
 def is_working_day(day: dt.date, holidays: Iterable[dt.date] = ()) -> bool:

@@ -57,6 +57,9 @@ class SheetStop:
     service_minutes: int = 0  # time planned at the door
     note: str = ""  # the employee's delivery note (floor, doorbell, parking)
     location: GeoPoint | None = None
+    home_office_start: dt.date | None = None
+    slack_days: int | None = None  # working days to spare before the due date (< 0: late)
+    not_provisioned: str = ""  # the workstation's last baseline run, when it did not succeed
 
     @property
     def window(self) -> str:
@@ -103,8 +106,17 @@ class RunSheet:
         return tuple(reversed([s for s in self.stops if s.trip == trip]))
 
 
-def run_sheet(run: DeliveryRun, company: Company, *, language: str | None = None) -> RunSheet:
-    """The run sheet of ``run`` in ``language`` (default: the company's ``delivery.language``)."""
+def run_sheet(
+    run: DeliveryRun,
+    company: Company,
+    *,
+    language: str | None = None,
+    not_provisioned: dict[str, str] | None = None,
+) -> RunSheet:
+    """The run sheet of ``run`` in ``language`` (default: the company's ``delivery.language``);
+    ``not_provisioned`` (employee ID -> last baseline result) flags workstations that are
+    not ready."""
+    flagged = not_provisioned or {}
     language = (language or company.delivery.language).strip().lower()
     if language not in LANGUAGES:
         raise UsageError(
@@ -134,6 +146,9 @@ def run_sheet(run: DeliveryRun, company: Company, *, language: str | None = None
                 service_minutes=round((s.service_end - s.service_start).total_seconds() / 60),
                 note=e.delivery_note,
                 location=e.location,
+                home_office_start=s.home_office_start,
+                slack_days=s.slack_days,
+                not_provisioned=flagged.get(s.employee_id, ""),
             )
         )
     van = company.delivery.van(run.van)
@@ -171,6 +186,9 @@ CSV_COLUMNS = (
     "asset_tags",
     "serial_numbers",
     "delivery_note",
+    "home_office_start",
+    "slack_days",
+    "workstation",
     "received_by",
     "signature",
 )
@@ -200,6 +218,9 @@ def run_sheet_csv(sheet: RunSheet) -> str:
                 " ".join(i.asset_tag for i in s.items),
                 " ".join(i.serial_number for i in s.items),
                 s.note,
+                s.home_office_start.isoformat() if s.home_office_start else "",
+                "" if s.slack_days is None else s.slack_days,
+                f"not provisioned: {s.not_provisioned}" if s.not_provisioned else "",
                 "",
                 "",
             ]
@@ -242,6 +263,11 @@ SHEET_TEXT = {
         "time": "Uhrzeit",
         "navigation": "Navigation",
         "map": "Übersichtskarte",
+        "starts": "Homeoffice ab",
+        "spare": "{n} Tg. Puffer",
+        "on_due": "letzter Tag",
+        "late": "VERSPÄTET um {n} Werktag(e)",
+        "not_provisioned": "PC nicht eingerichtet",
         "not_home_title": "Niemand zu Hause?",
         "not_home": (
             "Rufen Sie die Mitarbeiterin oder den Mitarbeiter unter der Nummer am Stopp an.",
@@ -279,6 +305,11 @@ SHEET_TEXT = {
         "time": "Time",
         "navigation": "Navigation",
         "map": "Overview map",
+        "starts": "Home office from",
+        "spare": "{n} d to spare",
+        "on_due": "last day",
+        "late": "LATE by {n} working day(s)",
+        "not_provisioned": "PC not provisioned",
         "not_home_title": "Nobody at home?",
         "not_home": (
             "Call the employee on the number given at the stop.",
@@ -322,6 +353,7 @@ td.qr { width: 20mm; text-align: center; font-size: 6.5pt; }
 td.qr img { width: 19mm; height: 19mm; }
 td.sign { height: 7mm; font-size: 7.5pt; color: #444; }
 .note { font-weight: bold; }
+.late { color: #b00000; }
 .items { font-size: 7pt; line-height: 1.25; }
 .tick { display: inline-block; width: 2.6mm; height: 2.6mm; border: 0.6pt solid #000;
         margin-right: 1.2mm; vertical-align: -0.4mm; }
@@ -400,6 +432,10 @@ def run_sheet_html(sheet: RunSheet, company: Company, *, overview_png: bytes | N
     return "".join(parts)
 
 
+def _short_date(day: dt.date, language: str) -> str:
+    return f"{day:%d.%m.}" if language == "de" else f"{day:%d %b}"
+
+
 def _decimal(value: float, language: str) -> str:
     """One decimal, with a decimal comma in German."""
     text = f"{value:.1f}"
@@ -422,6 +458,17 @@ def _stop_html(s: SheetStop, sheet: RunSheet, t: dict) -> str:
     eta = f"{t['eta']} <b class='eta'>{s.eta:%H:%M}</b><br>" if s.eta else ""
     note = f"<br><span class='note'>{t['note']}: {esc(s.note)}</span>" if s.note else ""
     phone = f"<br>{esc(s.phone)}" if s.phone else ""
+    due = ""
+    if s.home_office_start is not None:
+        if s.slack_days is None or s.slack_days == 0:
+            when = t["on_due"]
+        elif s.slack_days > 0:
+            when = t["spare"].format(n=s.slack_days)
+        else:
+            when = f"<b class='late'>{t['late'].format(n=-s.slack_days)}</b>"
+        due = f"<br>{t['starts']} {_short_date(s.home_office_start, sheet.language)}, {when}"
+    if s.not_provisioned:
+        due += f" &middot; <b class='late'>{t['not_provisioned']}</b>"
     qr = ""
     if s.location is not None:
         qr = (
@@ -435,7 +482,7 @@ def _stop_html(s: SheetStop, sheet: RunSheet, t: dict) -> str:
         f"{t['window']}<br><b>{s.window}</b><br>{t['service']}: {s.service_minutes} "
         f"{t['minutes']}<br>{s.boxes} {t['boxes']}</td>"
         f"<td class='who'><b>{esc(s.name)}</b> ({esc(s.employee_id)})<br>{esc(s.address)}"
-        f"{phone}{note}</td>"
+        f"{phone}{note}{due}</td>"
         f"<td class='items'>{t['devices']}:<br>{items}</td>"
         f"<td class='qr' rowspan='2'>{qr}</td></tr>"
         f"<tr><td class='sign' colspan='2'>{t['received']}:{gap}{t['signature']}:{gap}"

@@ -648,6 +648,7 @@ def replan_problem(
     vans: int | None = None,
     capacity: int | None = None,
     needing: Iterable[str] | None = None,
+    extra_vans: Iterable[tuple[dt.date, int]] = (),
 ):
     """The :class:`~remoteops.routes.planning.DeliveryProblem` of a replan: everyone not yet
     delivered and not on a loaded van (failed stops included), without the van-days taken
@@ -660,7 +661,13 @@ def replan_problem(
     if needing is None:
         needing = [s.employee.employee_id for s in stops_for(company)]
     problem = delivery_problem(
-        company, start, days, vans=vans, capacity=capacity, employee_ids=to_replan(conn, needing)
+        company,
+        start,
+        days,
+        vans=vans,
+        capacity=capacity,
+        employee_ids=to_replan(conn, needing),
+        extra_vans=extra_vans,
     )
     busy = busy_van_days(conn)
     if busy:

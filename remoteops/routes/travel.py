@@ -435,3 +435,71 @@ def _osrm_get(url: str, settings: TravelSettings) -> dict:
         code = answer.get("code") if isinstance(answer, dict) else None
         raise TravelError(f"The OSRM server at {settings.osrm_url} answered {code!r}.")
     return answer
+
+
+# -- a run driven with the travel model ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One drive and delivery of a simulated run (seconds of the day)."""
+
+    key: str
+    arrival: float
+    start: float
+    end: float
+    metres: int
+    drive: float
+
+
+@dataclass(frozen=True)
+class SimulatedRun:
+    trips: tuple[tuple[Leg, ...], ...]
+    reloads: tuple[tuple[float, float], ...]  # (back at the depot, leaves again)
+    back: float
+    metres: int
+    driving: float
+
+
+def simulate_run(
+    matrix: TravelMatrix,
+    depot: str,
+    depart: float,
+    trips: Sequence[Sequence[tuple[str, float, int]]],
+    loading: int,
+) -> SimulatedRun:
+    """Drive ``trips`` (each a list of (employee ID, earliest service start, service seconds))
+    leaving the depot loaded at ``depart`` (seconds of the day), with the travel model's speed
+    by time of day; the van waits when it is early and reloads for ``loading`` seconds
+    between trips."""
+    t = float(depart)
+    here = depot
+    metres = 0
+    driving = 0.0
+    out: list[tuple[Leg, ...]] = []
+    reloads: list[tuple[float, float]] = []
+    for n, trip in enumerate(trips):
+        if n > 0:
+            drive = matrix.drive_seconds(here, depot, t)
+            metres += matrix.metres(here, depot)
+            driving += drive
+            back = t + drive
+            t = back + loading
+            reloads.append((back, t))
+            here = depot
+        legs = []
+        for key, early, service in trip:
+            drive = matrix.drive_seconds(here, key, t)
+            m = matrix.metres(here, key)
+            arrival = t + drive
+            start = max(arrival, early)
+            legs.append(Leg(key, arrival, start, start + service, m, drive))
+            metres += m
+            driving += drive
+            t = start + service
+            here = key
+        out.append(tuple(legs))
+    drive = matrix.drive_seconds(here, depot, t)
+    metres += matrix.metres(here, depot)
+    driving += drive
+    return SimulatedRun(tuple(out), tuple(reloads), t + drive, metres, driving)

@@ -18,6 +18,7 @@ from remoteops.models import (
     TimeWindow,
     Van,
 )
+from remoteops.routes.problem import working_days_late
 
 DEPOT = GeoPoint(52.5118, 13.3915)  # Berlin-Mitte
 MONDAY = dt.date(2027, 3, 1)  # a Monday without holidays around it
@@ -63,6 +64,8 @@ def company(
     multi_trip: bool = True,
     holidays: tuple[dt.date, ...] = (),
     break_minutes: int = 0,
+    lead_days: int = 1,
+    rental: str = "per-day",
 ) -> Company:
     person = Person("Someone", "someone@example.org", "+49 30 23125 100")
     address = Address("Charlottenstraße 57", "10117", "Berlin")
@@ -90,6 +93,8 @@ def company(
             multi_trip=multi_trip,
             holidays=holidays,
             break_minutes=break_minutes,
+            lead_days=lead_days,
+            rental=rental,
         ),
         employees=tuple(employees),
         assets=tuple(assets),
@@ -147,6 +152,12 @@ def check_plan(plan, problem) -> None:
                 assert s.service_start.time() >= w.start, (s.employee_id, s.service_start)
                 assert s.service_end.time() <= w.end, (s.employee_id, s.service_end)
             previous_end = s.service_end
+            stop = stops[s.employee_id]
+            if stop.ready is not None:
+                assert run.day >= stop.ready, (s.employee_id, run.day, stop.ready)
+            assert s.due == stop.due
+            if stop.due is not None:
+                assert s.days_late == working_days_late(stop.due, run.day, problem.holidays)
     left = [x.employee_id for x in plan.left_over]
     assert len(seen) == len(set(seen)), "an employee is planned twice"
     assert sorted(seen + left) == sorted(stops), "every employee is planned or left over"
