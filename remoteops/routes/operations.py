@@ -174,6 +174,13 @@ def plan(
         busy = rs.busy_van_days(conn)
         if request.require_provisioned:
             problem = _leave_out_not_provisioned(problem, missing)
+    if not problem.stops and problem.left_out:
+        raise RemoteOpsError(
+            f"None of the {len(problem.left_out)} employees waiting for equipment has a "
+            "provisioned workstation, and --require-provisioned leaves the others out.",
+            hint="Provision them first ('remoteops provision TARGETS'), or plan without "
+            "--require-provisioned to see them flagged.",
+        )
     if not problem.stops:
         raise RemoteOpsError(
             "Nobody is waiting for equipment: everyone scheduled for home office has been "

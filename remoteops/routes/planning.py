@@ -34,7 +34,7 @@ from remoteops.routes.problem import (
     working_days,
     working_days_between,
 )
-from remoteops.routes.repair import Draft, repair_late
+from remoteops.routes.repair import Draft, make_feasible, repair_late
 from remoteops.routes.solver import SolvedRoutes, SolveOptions
 from remoteops.routes.travel import (
     DAY_SECONDS,
@@ -653,13 +653,10 @@ def _solve(model: SolverModel, problem: DeliveryProblem, options: SolveOptions) 
 
     if not model.options or not problem.van_days:
         return SolvedRoutes((), (), 0, 0, True, 0, 0.0, "no improvement", options.seed)
-    solved = solve_problem(model.routing, options)
-    if not solved.feasible:  # cannot happen with optional stops; never hand it out
-        raise RemoteOpsError(
-            "The solver found no valid plan in the time it had.",
-            hint="Give it more time (--seconds) or plan fewer employees.",
-        )
-    return solved
+    # An infeasible best (the clock ran out before the search found a valid plan, e.g. on a
+    # busy machine) is not handed out as it is: its runs are cut back to what a van can
+    # drive in :func:`_runs` (see :func:`remoteops.routes.repair.make_feasible`).
+    return solve_problem(model.routing, options)
 
 
 def _runs(
@@ -686,6 +683,9 @@ def _runs(
             drafts.append(
                 Draft(van_day, tuple(tuple(t) for t in trips if t), float(start - offset))
             )
+    if not solved.feasible:
+        drafts = [make_feasible(problem, model, d) for d in drafts]
+        drafts = [d for d in drafts if d.trips]
     drafts = repair_late(problem, model, drafts)
     on_time_possible = frozenset(o.stop for o in model.options if o.late_days == 0)
     runs = (_run(problem, model, d, on_time_possible) for d in drafts)

@@ -89,6 +89,51 @@ def feasible(problem: DeliveryProblem, model: SolverModel, draft: Draft) -> bool
     return sim.back <= seconds(van.end) and sim.back - draft.load_start <= working
 
 
+def make_feasible(problem: DeliveryProblem, model: SolverModel, draft: Draft) -> Draft:
+    """``draft`` with stops taken off until the van can drive it: the last stop of the first
+    trip that is too heavy, or the first stop whose window is missed or that is not allowed
+    that day, or the last stop while the run ends too late.  The stops taken off wait for
+    :func:`repair_late`'s insertion or are left over."""
+    while draft.trips and not feasible(problem, model, draft):
+        van = problem.van_days[draft.van_day]
+        trips = [list(t) for t in draft.trips]
+        drop = None
+        for trip in trips:
+            if sum(problem.stops[k].boxes for k in trip) > van.capacity:
+                drop = trip[-1]
+                break
+            bad = [k for k in trip if draft.van_day not in model.reachable[k]]
+            if bad:
+                drop = bad[0]
+                break
+        if drop is None:
+            drop = _first_missed(problem, model, draft)
+        if drop is None:
+            drop = trips[-1][-1]
+        trips = [[k for k in t if k != drop] for t in trips]
+        draft = Draft(draft.van_day, tuple(tuple(t) for t in trips if t), draft.load_start)
+    return draft
+
+
+def _first_missed(problem: DeliveryProblem, model: SolverModel, draft: Draft) -> int | None:
+    """The first stop of ``draft`` whose window the van misses, if any."""
+    loading = problem.loading_minutes * 60
+    sim = simulate_run(
+        model.matrix,
+        problem.depot.site_id,
+        draft.load_start + loading,
+        draft.legs(problem, model),
+        loading,
+    )
+    index = {problem.stops[k].employee.employee_id: k for t in draft.trips for k in t}
+    for trip in sim.trips:
+        for leg in trip:
+            k = index[leg.key]
+            if leg.start > model.windows[k][1]:
+                return k
+    return None
+
+
 def repair_late(
     problem: DeliveryProblem, model: SolverModel, drafts: Sequence[Draft], depth: int = 3
 ) -> list[Draft]:

@@ -210,3 +210,21 @@ def test_late_employees_are_stored_with_their_slack(tmp_path):
     assert again.runs == plan.runs
     assert [s.employee_id for _, s in again.late] == [s.employee_id for _, s in plan.late]
     assert {s.slack_days for _, s in again.late} == {-1}
+
+
+def test_a_run_the_van_cannot_drive_is_cut_back_until_it_can():
+    """What happens when the solver's clock runs out before it found a valid plan: the runs
+    are cut back (boxes, windows, working day) and the employees taken off are left over."""
+    from remoteops.routes.model import build_model
+    from remoteops.routes.repair import Draft, feasible, make_feasible
+    from remoteops.routes.travel import TravelSettings
+
+    people = starting(ring(12), NEXT_MONDAY)
+    problem = delivery_problem(company(people, capacity=16, multi_trip=False), MONDAY, 1)
+    model = build_model(problem, TravelSettings())
+    overloaded = Draft(0, (tuple(range(12)),), 8 * 3600)  # 48 boxes in a 16-box van
+    assert not feasible(problem, model, overloaded)
+    cut = make_feasible(problem, model, overloaded)
+    assert feasible(problem, model, cut)
+    assert len(cut.trips) == 1 and len(cut.trips[0]) == 4  # 16 boxes: four employees
+    assert cut.trips[0] == tuple(range(4))  # the first in driving order stay
