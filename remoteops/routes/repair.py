@@ -60,6 +60,18 @@ class Draft:
         return Draft(self.van_day, trips, self.load_start)
 
 
+def drive(problem: DeliveryProblem, model: SolverModel, draft: Draft):
+    """``draft`` driven with the travel model (a :class:`~remoteops.routes.travel.SimulatedRun`)."""
+    loading = problem.loading_minutes * 60
+    return simulate_run(
+        model.matrix,
+        problem.depot.site_id,
+        draft.load_start + loading,
+        draft.legs(problem, model),
+        loading,
+    )
+
+
 def feasible(problem: DeliveryProblem, model: SolverModel, draft: Draft) -> bool:
     """Whether the van can drive ``draft``: every stop allowed that day, boxes per trip, each
     service inside the employee's window, back at the depot by the end of the day and
@@ -70,14 +82,7 @@ def feasible(problem: DeliveryProblem, model: SolverModel, draft: Draft) -> bool
             return False
         if any(draft.van_day not in model.reachable[k] for k in trip):
             return False
-    loading = problem.loading_minutes * 60
-    sim = simulate_run(
-        model.matrix,
-        problem.depot.site_id,
-        draft.load_start + loading,
-        draft.legs(problem, model),
-        loading,
-    )
+    sim = drive(problem, model, draft)
     late_by = {
         problem.stops[k].employee.employee_id: model.windows[k][1]
         for trip in draft.trips
@@ -117,14 +122,7 @@ def make_feasible(problem: DeliveryProblem, model: SolverModel, draft: Draft) ->
 
 def _first_missed(problem: DeliveryProblem, model: SolverModel, draft: Draft) -> int | None:
     """The first stop of ``draft`` whose window the van misses, if any."""
-    loading = problem.loading_minutes * 60
-    sim = simulate_run(
-        model.matrix,
-        problem.depot.site_id,
-        draft.load_start + loading,
-        draft.legs(problem, model),
-        loading,
-    )
+    sim = drive(problem, model, draft)
     index = {problem.stops[k].employee.employee_id: k for t in draft.trips for k in t}
     for trip in sim.trips:
         for leg in trip:

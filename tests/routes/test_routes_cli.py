@@ -10,16 +10,6 @@ import stat
 import pytest
 from pypdf import PdfReader
 
-from remoteops.synthetic import write_company
-
-
-@pytest.fixture
-def company_dir(tmp_path, monkeypatch):
-    root = tmp_path / "inventory"
-    write_company(root, employees=12, seed=11)
-    monkeypatch.setenv("REMOTEOPS_OUT", str(tmp_path / "out"))
-    return root
-
 
 def plan_json(cli, root, *args):
     result = cli("-i", root, *args, "--seconds", "3", "--seed", "4", "--json")

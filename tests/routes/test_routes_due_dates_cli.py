@@ -7,18 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
-
-from remoteops.synthetic import write_company
-
-
-@pytest.fixture
-def company_dir(tmp_path, monkeypatch):
-    root = tmp_path / "inventory"
-    write_company(root, employees=12, seed=11)
-    monkeypatch.setenv("REMOTEOPS_OUT", str(tmp_path / "out"))
-    return root
-
 
 def plan(cli, root, *args):
     result = cli("-i", root, "routes", "plan", *args, "--seconds", "5", "--seed", "4")
