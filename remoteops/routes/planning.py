@@ -69,7 +69,9 @@ REASON_HORIZON = "horizon"
 REASON_NOT_PROVISIONED = "not provisioned"
 
 #: Solver defaults for the product: deterministic unless the time limit is hit first.
-DEFAULT_SOLVE = SolveOptions(seconds=20.0, seed=1, max_iterations=2000)
+#: Each solve stops after 2000 iterations or 300 without a better plan, whichever comes first
+#: (both repeatable); ``seconds`` is the safety limit for the whole plan.
+DEFAULT_SOLVE = SolveOptions(seconds=20.0, seed=1, max_iterations=2000, no_improvement=300)
 
 
 @dataclass(frozen=True)
@@ -608,7 +610,8 @@ def plan_deliveries(
         stop_options(problem, k, model.reachable[k], late_too=True) for k in late_for
     ):
         model = build_model(problem, travel, model.matrix, late_for=late_for)
-        again = _solve(model, problem, options)
+        left = max(1.0, options.seconds - (time.perf_counter() - started))
+        again = _solve(model, problem, dataclasses.replace(options, seconds=left))
         solved = dataclasses.replace(
             again,
             iterations=solved.iterations + again.iterations,

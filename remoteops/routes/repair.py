@@ -132,17 +132,72 @@ def _first_missed(problem: DeliveryProblem, model: SolverModel, draft: Draft) ->
     return None
 
 
+def fill(
+    problem: DeliveryProblem, model: SolverModel, drafts: Sequence[Draft], budget: list[int]
+) -> list[Draft]:
+    """Employees not planned, most urgent first, each on the earliest day with room: on a
+    run of that day at the place that adds the least driving, or on a van that does not
+    run that day yet.  Whoever fits nowhere stays left over."""
+    drafts = list(drafts)
+    planned = {k for d in drafts for trip in d.trips for k in trip}
+    free = sorted(set(range(len(problem.van_days))) - {d.van_day for d in drafts})
+    driven = [drive(problem, model, d) for d in drafts]
+
+    def due_key(k: int):
+        return (problem.stops[k].due is None, problem.stops[k].due or problem.days[0], k)
+
+    waiting = sorted(
+        (k for k in range(len(problem.stops)) if k not in planned and model.reachable[k]),
+        key=due_key,
+    )
+    for k in waiting:
+        stop = problem.stops[k]
+        for day in sorted({problem.van_days[v].day for v in model.reachable[k]}):
+            if budget[0] <= 0:
+                return drafts
+            best = None
+            for j, d in enumerate(drafts):
+                van = problem.van_days[d.van_day]
+                if van.day != day or d.van_day not in model.reachable[k]:
+                    continue
+                if driven[j].back + stop.service_minutes * 60 > seconds(van.end):
+                    continue  # no time left on this run
+                for option in d.insertions(k, problem, model):
+                    budget[0] -= 1
+                    if feasible(problem, model, option):
+                        added = drive(problem, model, option).driving - driven[j].driving
+                        if best is None or added < best[0]:
+                            best = (added, j, option)
+            if best is not None:
+                _, j, option = best
+                drafts[j], driven[j] = option, drive(problem, model, option)
+                break
+            new_van = next(
+                (v for v in free if problem.van_days[v].day == day and v in model.reachable[k]),
+                None,
+            )
+            if new_van is not None:
+                van = problem.van_days[new_van]
+                option = Draft(new_van, ((k,),), float(seconds(van.start)))
+                budget[0] -= 1
+                if feasible(problem, model, option):
+                    free.remove(new_van)
+                    drafts.append(option)
+                    driven.append(drive(problem, model, option))
+                    break
+    return drafts
+
+
 def repair_late(
     problem: DeliveryProblem, model: SolverModel, drafts: Sequence[Draft], depth: int = 3
 ) -> list[Draft]:
-    """``drafts`` with employees not planned put in the place of someone who can wait more
-    (no start date; or due after the horizon, for someone due inside it), then late
+    """``drafts`` with employees not planned put where there is room (:func:`fill`) or in the
+    place of someone who can wait more (no start date; or due after the horizon, for
+    someone due inside it), then late
     employees moved onto earlier runs in exchange for others who can wait: a swap, or a
     chain of up to ``depth`` runs (the late employee takes a place on an
     earlier run, whose employee takes a place on a later run, and so on, the last one taking
     the late employee's place), each run driven again before the exchange is kept."""
-    drafts = list(drafts)
-    day_of = [problem.van_days[d.van_day].day for d in drafts]
     budget = [MAX_TRIES]
 
     def due(k: int):
@@ -177,24 +232,8 @@ def repair_late(
                         return rest
         return None
 
-    # Someone not planned goes where there is still room: the earliest run they fit.
-    planned = {k for d in drafts for trip in d.trips for k in trip}
-    order = sorted(range(len(drafts)), key=lambda j: (day_of[j], j))
-    for k in sorted(
-        (k for k in range(len(problem.stops)) if k not in planned and model.reachable[k]),
-        key=lambda k: (due(k) is None, due(k) or day_of[0] if drafts else 0, k),
-    ):
-        for j in order:
-            if drafts[j].van_day not in model.reachable[k] or budget[0] <= 0:
-                continue
-            placed = False
-            for option in drafts[j].insertions(k, problem, model):
-                budget[0] -= 1
-                if feasible(problem, model, option):
-                    drafts[j], placed = option, True
-                    break
-            if placed:
-                break
+    drafts = fill(problem, model, drafts, budget)
+    day_of = [problem.van_days[d.van_day].day for d in drafts]
 
     # Someone due inside the horizon but not planned takes the place of someone who can wait
     # (no start date, or due after the horizon).
