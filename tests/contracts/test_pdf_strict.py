@@ -9,14 +9,8 @@ import re
 from pathlib import Path
 
 from conftest import TODAY
-from contracts_pdf import (
-    ARTIFACTS,
-    check_packet_content,
-    check_pdf,
-    compare_renderings,
-    font_problems,
-    qpdf_problems,
-)
+from contracts_pdf import check_packet_content
+from pdfcheck import ARTIFACTS, check_pdf, compare_renderings, font_problems, qpdf_problems
 from pypdf import PdfReader
 
 from remoteops.contracts import DOCUMENTS, packet_path, render_agreements

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import TODAY, with_employees
-from contracts_pdf import check_packet_content, flat, read_pdf, squeezed, unembedded_fonts
+from contracts_pdf import check_packet_content
+from pdfcheck import flat, read_pdf, squeezed, unembedded_fonts
 from pypdf import PdfReader
 
 from remoteops.contracts import (
