@@ -33,6 +33,7 @@ from remoteops import yamlio
 from remoteops.csvio import CsvRow, CsvTable, header_key, read_csv
 from remoteops.errors import InputFileError, InventoryError, NotFoundError, Problem
 from remoteops.files import NAME_RULE, is_safe_name_part, read_input_bytes, slug
+from remoteops.logo import Logo, LogoError, load_logo
 from remoteops.models import (
     LANGUAGES,
     PROCESSING_KINDS,
@@ -629,6 +630,18 @@ def _signatory(c: _Section) -> Signatory | None:
     return Signatory(name, role) if name and role else None
 
 
+def _logo(root: Path, c: _Section) -> Logo | None:
+    """The letterhead logo named by ``company.logo`` (a file in the inventory folder)."""
+    name = c.text("logo", required=False)
+    if not name:
+        return None
+    try:
+        return load_logo(root, name)
+    except LogoError as exc:
+        c.bad("logo", str(exc))
+        return None
+
+
 def _load_company_yml(root: Path, problems: _Problems):
     data = yamlio.construct(yamlio.compose(root / COMPANY_FILE, COMPANY_FILE), COMPANY_FILE)
     if not isinstance(data, dict):
@@ -656,6 +669,7 @@ def _load_company_yml(root: Path, problems: _Problems):
         signatory=_signatory(c),
         home_office_allowance=_allowance(c),
         data_protection=_data_protection(c),
+        logo=_logo(root, c),
     )
     if bool(details.register_court) != bool(details.register_number):
         c.bad(

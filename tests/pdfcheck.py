@@ -189,6 +189,14 @@ def pdfa_problems(reader: PdfReader) -> list[str]:
         text = re.sub(r"<[^>]+>", "", found.group(1)).strip() if found else None
         if value is None or text != html.escape(str(value), quote=False):
             problems.append(f"document info {key}={value!r} but XMP {element}={text!r}")
+    for key, element in (("/Subject", "dc:description"), ("/Keywords", "pdf:Keywords")):
+        value = info.get(key)
+        found = re.search(rf"<{element}>(.*?)</{element}>", xmp, re.S)
+        text = re.sub(r"<[^>]+>", "", found.group(1)).strip() if found else None
+        if (value is not None or text is not None) and (
+            value is None or text != html.escape(str(value), quote=False)
+        ):
+            problems.append(f"document info {key}={value!r} but XMP {element}={text!r}")
     intents = root.get("/OutputIntents")
     intent = intents[0].get_object() if intents else {}
     profile = intent.get("/DestOutputProfile")

@@ -44,3 +44,31 @@ def check_packet_content(path: Path, company, employee_id: str, rendered_ids) ->
                 ):
                     problems.append(f"{engine}: carries {other_id}'s {value!r}")
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+
+
+#: The text area of an agreement page (style.css: @page margin 24mm 20mm 26mm 25mm, A4).
+BODY_TOP_MM, BODY_BOTTOM_MM, PAGE_HEIGHT_MM = 24.0, 297.0 - 26.0, 297.0
+
+
+def page_fill(path: Path) -> list[float]:
+    """How far down its text area each page is filled (0 = empty, 1 = to the bottom
+    margin): the lowest row with ink between the top and bottom margins, as PDFium draws
+    the page (the running header and the footer lie outside and do not count)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    fills = []
+    try:
+        for index in range(len(document)):
+            image = document[index].render(scale=40 / 72).to_pil().convert("L")
+            per_mm = image.height / PAGE_HEIGHT_MM
+            top, bottom = round(BODY_TOP_MM * per_mm), round(BODY_BOTTOM_MM * per_mm)
+            lowest = top
+            for y in range(top, bottom):
+                row = image.crop((0, y, image.width, y + 1))
+                if row.getextrema()[0] < 160:  # some ink on this row
+                    lowest = y
+            fills.append((lowest - top) / (bottom - top))
+    finally:
+        document.close()
+    return fills
