@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from remoteops.errors import InputFileError, Problem
+from remoteops.files import read_input_bytes
 
 _LATIN1_HINT = (
     "Save it from Excel as 'CSV UTF-8 (comma delimited)', or convert it with "
@@ -100,21 +101,7 @@ def read_csv(
     max_bytes: int = MAX_BYTES,
 ) -> CsvTable:
     """Read ``path``; ``aliases`` maps :func:`header_key` forms to canonical column names."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputFileError(display_name, "is missing.", hint="Create it (see README).") from None
-    except IsADirectoryError:
-        raise InputFileError(display_name, "is a folder, not a file.") from None
-    except OSError as exc:
-        raise InputFileError(display_name, f"cannot be read: {exc.strerror}.") from None
-    if len(data) > max_bytes:
-        raise InputFileError(
-            display_name,
-            f"is larger than {max_bytes / 2**20:g} MB, more than an inventory file ever needs.",
-            hint="Check that it is the right file.",
-        )
+    data = read_input_bytes(path, display_name, max_bytes)
     text = decode(data, display_name)
     if "\x00" in text:
         raise InputFileError(

@@ -14,7 +14,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from remoteops.errors import RemoteOpsError
+from remoteops.errors import InputFileError, RemoteOpsError
 
 OUTPUT_ENV = "REMOTEOPS_OUT"
 #: Suffix of the temp files :func:`write_private` writes before renaming; a crash can leave
@@ -113,6 +113,31 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# -- Reading input files ----------------------------------------------------------------
+
+
+def read_input_bytes(path: Path, display_name: str, limit: int) -> bytes:
+    """The bytes of an input file (CSV, YAML, a logo), refused with a sentence naming
+    ``display_name`` if it is missing, a folder, unreadable or larger than ``limit`` bytes
+    (read at most ``limit + 1`` bytes, so a huge file costs nothing)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise InputFileError(display_name, "is missing.", hint="Create it (see README).") from None
+    except IsADirectoryError:
+        raise InputFileError(display_name, "is a folder, not a file.") from None
+    except OSError as exc:
+        raise InputFileError(display_name, f"cannot be read: {exc.strerror}.") from None
+    if len(data) > limit:
+        raise InputFileError(
+            display_name,
+            f"is larger than {limit / 2**20:g} MB, more than an inventory file ever needs.",
+            hint="Check that it is the right file.",
+        )
+    return data
 
 
 # -- File names -------------------------------------------------------------------------

@@ -32,7 +32,8 @@ import yaml
 from remoteops import yamlio
 from remoteops.csvio import CsvRow, CsvTable, header_key, read_csv
 from remoteops.errors import InputFileError, InventoryError, NotFoundError, Problem
-from remoteops.files import NAME_RULE, is_safe_name_part, slug
+from remoteops.files import NAME_RULE, is_safe_name_part, read_input_bytes, slug
+from remoteops.logo import Logo, LogoError, load_logo
 from remoteops.models import (
     LANGUAGES,
     PROCESSING_KINDS,
@@ -181,6 +182,31 @@ TEXT_RULE = (
 def shown(value: str, width: int = 40) -> str:
     """``value`` quoted for a message, control characters escaped, long values cut."""
     return repr(value) if len(value) <= width else repr(value[:width]) + "..."
+
+
+def _already_used(
+    first_lines: dict[str, int],
+    row: CsvRow,
+    problems: _Problems,
+    file: str,
+    column: str,
+    advice: str,
+) -> bool:
+    """True, with an error naming the line that used it first, if ``row``'s ``column``
+    (an ID that must be unique: employee ID, asset tag) was seen before; otherwise the
+    line is remembered for the rows that follow (an empty value is not remembered)."""
+    value = row.values.get(column, "")
+    if value in first_lines:
+        problems.error(
+            file,
+            row.line,
+            column,
+            f"{shown(value)} is already used on line {first_lines[value]}; {advice}",
+        )
+        return True
+    if value:
+        first_lines[value] = row.line
+    return False
 
 
 def text_problem(value: str) -> str | None:
@@ -607,6 +633,18 @@ def _signatory(c: _Section) -> Signatory | None:
     return Signatory(name, role) if name and role else None
 
 
+def _logo(root: Path, c: _Section) -> Logo | None:
+    """The letterhead logo named by ``company.logo`` (a file in the inventory folder)."""
+    name = c.text("logo", required=False)
+    if not name:
+        return None
+    try:
+        return load_logo(root, name)
+    except LogoError as exc:
+        c.bad("logo", str(exc))
+        return None
+
+
 def _load_company_yml(root: Path, problems: _Problems):
     data = yamlio.construct(yamlio.compose(root / COMPANY_FILE, COMPANY_FILE), COMPANY_FILE)
     if not isinstance(data, dict):
@@ -634,6 +672,7 @@ def _load_company_yml(root: Path, problems: _Problems):
         signatory=_signatory(c),
         home_office_allowance=_allowance(c),
         data_protection=_data_protection(c),
+        logo=_logo(root, c),
     )
     if bool(details.register_court) != bool(details.register_number):
         c.bad(
@@ -1095,7 +1134,7 @@ def _check_group_vars(root: Path, problems: _Problems) -> None:
             continue
         name = str(path.relative_to(root))
         try:
-            if yamlio.read_bytes(path, name).startswith(b"$ANSIBLE_VAULT"):
+            if read_input_bytes(path, name, yamlio.MAX_BYTES).startswith(b"$ANSIBLE_VAULT"):
                 continue  # encrypted; ansible-vault checks it when it is used
             yamlio.compose(path, name, ansible=True)
         except InputFileError as exc:
@@ -1189,18 +1228,15 @@ def check_company(root: str | Path) -> CheckReport:
     employee_rows: dict[str, int] = {}
     if employees_read:
         for row in employee_table.rows:
-            employee_id = row.values.get("employee_id", "")
-            if employee_id in employee_rows:
-                problems.error(
-                    EMPLOYEES_FILE,
-                    row.line,
-                    "employee_id",
-                    f"{shown(employee_id)} is already used on line "
-                    f"{employee_rows[employee_id]}; give each employee their own ID.",
-                )
+            if _already_used(
+                employee_rows,
+                row,
+                problems,
+                EMPLOYEES_FILE,
+                "employee_id",
+                "give each employee their own ID.",
+            ):
                 continue
-            if employee_id:
-                employee_rows[employee_id] = row.line
             employee = _parse_employee(row, problems, delivery, depot)
             if employee is not None:
                 employees[employee.employee_id] = employee
@@ -1210,20 +1246,13 @@ def check_company(root: str | Path) -> CheckReport:
     if assets_read:
         serial_rows: dict[tuple[str, str], int] = {}
         for row in asset_table.rows:
-            tag = row.values.get("asset_tag", "")
-            if tag in asset_rows:
-                problems.error(
-                    ASSETS_FILE,
-                    row.line,
-                    "asset_tag",
-                    f"{shown(tag)} is already used on line {asset_rows[tag]}; asset tags "
-                    "are unique.",
-                )
+            if _already_used(
+                asset_rows, row, problems, ASSETS_FILE, "asset_tag", "asset tags are unique."
+            ):
                 continue
             asset = _parse_asset(row, problems)
             if asset is None:
                 continue
-            asset_rows[tag] = row.line
             key = (asset.model.casefold(), asset.serial_number.casefold())
             if key in serial_rows:
                 problems.error(

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from remoteops.logo import Logo
 
 #: Weekday numbers as ``datetime.date.weekday()`` returns them (Monday = 0).
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -238,6 +242,7 @@ class CompanyDetails:
     signatory: Signatory | None = None  # None: the managing director signs
     home_office_allowance: HomeOfficeAllowance | None = None  # None: expenses on proof (§ 670 BGB)
     data_protection: DataProtectionSettings = DataProtectionSettings()
+    logo: Logo | None = None  # company.logo: the letterhead logo, checked and cleaned
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from typing import TypeVar
 
 import yaml
 
+from remoteops.workmodel import TELEARBEIT_MIN_HOME_DAYS
+
 T = TypeVar("T")
 
 EMPLOYEE_COLUMNS = (
@@ -783,7 +785,7 @@ class _CompanyGenerator:
         district = _weighted(rng, [(d, d.weight) for d in DISTRICTS])
         latitude, longitude = self.location(district)
         days_spec, weekdays = self.delivery_days(status)
-        return {
+        row = {
             "employee_id": employee_id,
             "first_name": first_name,
             "last_name": last_name,
@@ -805,6 +807,12 @@ class _CompanyGenerator:
             "delivery_hours": self.delivery_hours(status),
             "delivery_note": delivery_note(int(employee_id[1:])),
         }
+        # Everyone still employed gets a desktop PC and monitors (see assets()): at home on
+        # most days that is a Telearbeitsplatz, whatever was drawn (remoteops.workmodel).
+        desk_at_home = int(row["home_days_per_week"]) >= TELEARBEIT_MIN_HOME_DAYS
+        if status != "left" and row["work_model"] == "mobile" and desk_at_home:
+            row["work_model"] = "telearbeit"
+        return row
 
     def name(self, language: str) -> tuple[str, str]:
         rng = self.rng

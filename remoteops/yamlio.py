@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from remoteops.errors import InputFileError
+from remoteops.files import read_input_bytes
 
 #: Largest YAML file remoteops reads (5 MiB; the hosts.yml of 5000 agents is about 0.5 MiB).
 MAX_BYTES = 5 * 1024 * 1024
@@ -113,32 +114,12 @@ for _tag in ANSIBLE_TAGS:
     _Constructor.add_constructor(_tag, yaml.constructor.SafeConstructor.construct_yaml_str)
 
 
-def read_bytes(path: Path, name: str, *, limit: int = MAX_BYTES) -> bytes:
-    """The bytes of ``path``, refused if it is missing, unreadable or larger than ``limit``."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise InputFileError(name, "is missing.", hint="Create it (see README).") from None
-    except IsADirectoryError:
-        raise InputFileError(name, "is a folder, not a file.") from None
-    except OSError as exc:
-        raise InputFileError(name, f"cannot be read: {exc.strerror}.") from None
-    if len(data) > limit:
-        raise InputFileError(
-            name,
-            f"is larger than {limit / 2**20:g} MB, more than an inventory file ever needs.",
-            hint="Check that it is the right file.",
-        )
-    return data
-
-
 def compose(path: Path, name: str, *, ansible: bool = False) -> yaml.Node | None:
     """The YAML node tree of ``path`` (``None`` for an empty file), or InputFileError.
 
     ``ansible`` accepts Ansible's ``!vault`` and ``!unsafe`` tags (hosts.yml, group_vars).
     """
-    data = read_bytes(path, name)
+    data = read_input_bytes(path, name, MAX_BYTES)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

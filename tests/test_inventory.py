@@ -32,6 +32,25 @@ def first_with(rows: list[dict[str, str]], **match: str) -> int:
 
 
 # -- the sample company --------------------------------------------------------------------
+def test_sample_company_checks_without_warnings(sample_dir, tmp_path):
+    """make demo's check is clean: the generator gives an agent with a desktop at home on most
+    days telearbeit, as the agreements would (remoteops.workmodel); a bigger invented company
+    has no such contradiction either."""
+    from remoteops.synthetic import write_company
+    from remoteops.workmodel import contradicts_work_model
+
+    report = check_company(sample_dir)
+    assert report.problems == [], [str(p) for p in report.problems]
+    write_company(tmp_path / "big", employees=600, seed=5)
+    company = load_company(tmp_path / "big")
+    assert not [
+        e.employee_id
+        for e in company.employees
+        if contradicts_work_model(e, company.assets_of(e.employee_id))
+    ]
+    assert any(e.work_model == "mobile" for e in company.employees)
+
+
 def test_sample_company_loads_without_errors(sample_dir):
     report = check_company(sample_dir)
     assert report.errors == [], [str(p) for p in report.errors]

@@ -388,19 +388,27 @@ def sheet_command(
 def map_command(
     ctx: typer.Context,
     day: Annotated[str | None, typer.Argument(help="One day [default: every day].")] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="Language of the map: de or en [default: delivery.language]."),
+    ] = None,
     out: OutOption = None,
 ) -> None:
-    """A map of the runs: interactive HTML (Leaflet) and a static PNG.
+    """A map of the runs: interactive HTML (Leaflet) and a static PNG, in the company's
+    language.
 
     Example:
 
         remoteops routes map 2026-12-01
+
+        remoteops routes map --lang en
     """
     from remoteops.routes.operations import write_maps
 
     s = session(ctx)
     when = _day(day, "DAY") if day else None
-    _print_written(write_maps(s.company(), s.store(), when, _out_dir(ctx, out)))
+    folder = _out_dir(ctx, out)
+    _print_written(write_maps(s.company(), s.store(), when, folder, language=lang))
 
 
 @app.command("notify")

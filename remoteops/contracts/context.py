@@ -49,6 +49,7 @@ OPTIONAL_FIELDS = frozenset(
         "company.seat",
         "company.register_court",
         "company.register_number",
+        "company.logo",
         "company.home_office_allowance",
         "company.home_office_allowance.monthly_eur",
         "company.home_office_allowance.covers",
@@ -245,6 +246,8 @@ def company_record(details: CompanyDetails, lang: str = "de") -> Record:
             "seat": details.seat,
             "register_court": details.register_court,
             "register_number": details.register_number,
+            # The letterhead logo as a data: URL made by remoteops (remoteops.logo), or None.
+            "logo": details.logo.data_url() if details.logo else None,
             # Who signs for the employer; without a setting, the managing director.
             "signatory": Record(
                 "company.signatory",

@@ -711,11 +711,28 @@ class StampedPage:
 
 @dataclass(frozen=True)
 class FileMeta:
+    """What a file says about itself, in the document information dictionary and, the same,
+    in the XMP metadata (PDF/A wants both to agree)."""
+
     title: str
     author: str
     subject: str
     lang: str
     created: dt.datetime
+    #: ``/Keywords`` and ``pdf:Keywords``: where the template version and the input hash
+    #: go (see :func:`agreement_keywords`), so they need no room on the page.
+    keywords: str = ""
+
+
+def agreement_keywords(template_version: str, input_hash: str) -> str:
+    """The keywords of an agreement file: the template version (the hash of the template
+    files) and the hash of the employee's inputs, as the manifest records them."""
+    return f"remoteops template-version={template_version} input-hash={input_hash}"
+
+
+def keyword_values(keywords: str) -> dict[str, str]:
+    """The ``name=value`` pairs of :func:`agreement_keywords` (for readers of a file)."""
+    return dict(part.split("=", 1) for part in keywords.split() if "=" in part)
 
 
 def _pdf_string(text: str) -> bytes:
@@ -761,10 +778,13 @@ def _xmp_date(moment: dt.datetime) -> str:
 
 
 def xmp_metadata(meta: FileMeta, producer: str) -> bytes:
-    """PDF/A-3b identification plus the same title, author, dates and producer as the
-    document information dictionary (PDF/A requires both to agree)."""
+    """PDF/A-3b identification plus the same title, author, subject, keywords, dates and
+    producer as the document information dictionary (PDF/A requires both to agree)."""
     created = _xmp_date(meta.created)
     title, subject = xml_escape(meta.title), xml_escape(meta.subject)
+    keywords = (
+        f"<pdf:Keywords>{xml_escape(meta.keywords)}</pdf:Keywords>\n" if meta.keywords else ""
+    )
     text = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -785,7 +805,7 @@ def xmp_metadata(meta: FileMeta, producer: str) -> bytes:
 <xmp:CreateDate>{created}</xmp:CreateDate>
 <xmp:ModifyDate>{created}</xmp:ModifyDate>
 <pdf:Producer>{xml_escape(producer)}</pdf:Producer>
-</rdf:Description>
+{keywords}</rdf:Description>
 </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="r"?>"""
@@ -1013,17 +1033,18 @@ def assemble_pdf(pages: Sequence[StampedPage], meta: FileMeta, font: StampFont) 
     metadata[NameObject("/Subtype")] = NameObject("/XML")
     root[NameObject("/Lang")] = TextStringObject(meta.lang)
     date = _pdf_date(meta.created)
-    writer.add_metadata(
-        {
-            "/Title": meta.title,
-            "/Author": meta.author,
-            "/Subject": meta.subject,
-            "/Creator": PRODUCER,
-            "/Producer": producer,
-            "/CreationDate": date,
-            "/ModDate": date,
-        }
-    )
+    info = {
+        "/Title": meta.title,
+        "/Author": meta.author,
+        "/Subject": meta.subject,
+        "/Creator": PRODUCER,
+        "/Producer": producer,
+        "/CreationDate": date,
+        "/ModDate": date,
+    }
+    if meta.keywords:
+        info["/Keywords"] = meta.keywords
+    writer.add_metadata(info)
     writer.generate_file_identifiers()
     buffer = io.BytesIO()
     writer.write(buffer)

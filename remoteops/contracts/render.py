@@ -372,7 +372,12 @@ class _Renderer:
         old version kept under ``superseded/`` and the new files renamed into place. A full
         disk or a file-size limit therefore fails before anything is replaced
         (:class:`OutputWriteError`). The caller records the result in the store."""
-        from remoteops.contracts.pdf import FileMeta, StampedPage, assemble_pdf
+        from remoteops.contracts.pdf import (
+            FileMeta,
+            StampedPage,
+            agreement_keywords,
+            assemble_pdf,
+        )
 
         eid, lang = job.employee_id, job.lang
         generated_at = utcnow().replace(microsecond=0)
@@ -409,6 +414,7 @@ class _Renderer:
                 subject=f"{eid} " + " ".join(d.context["document"]["id"] for d, _, _ in ranges),
                 lang=lang,
                 created=generated_at,
+                keywords=agreement_keywords(job.template_version, job.digest),
             )
             data = assemble_pdf(
                 [StampedPage(p, left, right, ov) for (p, ov), left, right in stamped],

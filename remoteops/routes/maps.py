@@ -8,11 +8,16 @@ runs as JSON in a ``<script type="application/json">`` data block. Text from the
 ``textContent``: it is never template source, HTML or JavaScript. A Content-Security-Policy
 allows only the page's own two scripts (by hash), so even a mistake here could not run
 anything else.
+
+The page's own words (title, hints, "trip", "boxes", the depot) are in the company's
+language (``delivery.language``, as on the run sheets) or the one asked for; they travel in
+the same data block, so the script, and its hash, are the same in every language.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import html
 import json
@@ -21,14 +26,70 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from remoteops.errors import UsageError
 from remoteops.files import write_private
-from remoteops.models import Company
+from remoteops.models import LANGUAGES, Company
 from remoteops.routes.planning import DeliveryRun
 from remoteops.routes.static_map import run_colours
 
 #: The background map; the only thing the page fetches (images only, see the CSP).
 TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILE_ORIGIN = "https://tile.openstreetmap.org"
+
+#: The page's own words, per language (never HTML: the script sets them as textContent).
+MAP_TEXT = {
+    "de": {
+        "title": "Liefertouren",
+        "note": (
+            "Klicken Sie auf einen Stopp, um ihn auf der Karte zu zeigen. Stopps und Linien "
+            "erscheinen auch ohne Internet; die Hintergrundkarte braucht Internet."
+        ),
+        "trip": "Tour",
+        "boxes": "Kartons",
+        "depot": "Depot",
+        "depot_note": "Depot (schwarz)",
+        "stops": "Stopps",
+    },
+    "en": {
+        "title": "Delivery runs",
+        "note": (
+            "Click a stop to show it on the map. The stops and lines work offline; the "
+            "background map needs internet."
+        ),
+        "trip": "trip",
+        "boxes": "boxes",
+        "depot": "Depot",
+        "depot_note": "Depot (black)",
+        "stops": "stops",
+    },
+}
+_SHORT_WEEKDAYS = {
+    "de": ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def map_language(company: Company, language: str | None = None) -> str:
+    """``language`` (or the company's ``delivery.language``), checked."""
+    chosen = (language or company.delivery.language).strip().lower()
+    if chosen not in LANGUAGES or chosen not in MAP_TEXT:
+        raise UsageError(
+            f"There is no route map in {chosen!r}.",
+            hint=f"Choose one of: {', '.join(sorted(MAP_TEXT))}.",
+        )
+    return chosen
+
+
+def map_day(day: dt.date, language: str) -> str:
+    """``Di. 01.12.2026`` / ``Tue 01.12.2026`` (no locale involved)."""
+    return f"{_SHORT_WEEKDAYS[language][day.weekday()]} {day:%d.%m.%Y}"
+
+
+def map_title(day: dt.date | None, language: str) -> str:
+    """The page title: ``Liefertouren Di. 01.12.2026``, or for every day ``Liefertouren``."""
+    title = MAP_TEXT[language]["title"]
+    return f"{title} {map_day(day, language)}" if day else title
+
 
 _SCRIPT_ESCAPES = {
     "<": "\\u003c",
@@ -64,6 +125,14 @@ _APP_JS = r"""
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("routes-data").textContent);
+  var text = data.text;
+  // Leaflet shows the attribution as HTML: it is fixed here, never taken from the data.
+  var ATTRIBUTION = {
+    de: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>' +
+      "-Mitwirkende",
+    en: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>' +
+      " contributors"
+  };
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -82,16 +151,15 @@ _APP_JS = r"""
     return [
       s.sequence + ". " + s.name + " (" + s.employee_id + ")",
       s.address,
-      run.van + ", " + run.day_text + (run.trips > 1 ? ", trip " + s.trip : ""),
-      s.window + ", " + s.boxes + " boxes"
+      run.van + ", " + run.day_text + (run.trips > 1 ? ", " + text.trip + " " + s.trip : ""),
+      s.window + ", " + s.boxes + " " + text.boxes
     ];
   }
 
   var map = L.map("map");
   L.tileLayer(data.tiles, {
     maxZoom: 19,
-    attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">' +
-      "OpenStreetMap</a> contributors"
+    attribution: ATTRIBUTION[data.lang] || ATTRIBUTION.en
   }).addTo(map);
 
   // Set the view before adding any layer (Leaflet's vector renderer needs one).
@@ -145,10 +213,10 @@ _APP_JS = r"""
   });
   L.circleMarker([depot.lat, depot.lon], {
     radius: 8, color: "#000", weight: 2, fillColor: "#000", fillOpacity: 0.9
-  }).bindTooltip(el("span", "Depot: " + depot.name))
-    .bindPopup(lines(["Depot: " + depot.name, depot.address]))
+  }).bindTooltip(el("span", text.depot + ": " + depot.name))
+    .bindPopup(lines([text.depot + ": " + depot.name, depot.address]))
     .addTo(map);
-  var depotNote = el("p", "Depot (black): " + depot.name + ", " + depot.address, "note");
+  var depotNote = el("p", text.depot_note + ": " + depot.name + ", " + depot.address, "note");
   panel.parentNode.insertBefore(depotNote, panel);
 })();
 """
@@ -194,8 +262,10 @@ def route_points(run: DeliveryRun, company: Company) -> list[list[float]]:
     return points
 
 
-def map_data(runs: Sequence[DeliveryRun], company: Company) -> dict:
-    """What the map shows, as plain data (the page's JSON data block)."""
+def map_data(runs: Sequence[DeliveryRun], company: Company, language: str = "en") -> dict:
+    """What the map shows, as plain data (the page's JSON data block), its own words in
+    ``language``."""
+    words = MAP_TEXT[language]
     depot = company.depot
     data_runs = []
     for run, colour in zip(runs, run_colours(len(runs)), strict=True):
@@ -219,18 +289,20 @@ def map_data(runs: Sequence[DeliveryRun], company: Company) -> dict:
             {
                 "van": run.van,
                 "day": run.day.isoformat(),
-                "day_text": f"{run.day:%a %d.%m.%Y}",
+                "day_text": map_day(run.day, language),
                 "colour": colour,
                 "trips": run.trips,
                 "summary": (
-                    f"{len(run.stops)} stops, {run.boxes} boxes, {run.km:.0f} km, "
-                    f"{run.start:%H:%M}-{run.end:%H:%M}"
+                    f"{len(run.stops)} {words['stops']}, {run.boxes} {words['boxes']}, "
+                    f"{run.km:.0f} km, {run.start:%H:%M}-{run.end:%H:%M}"
                 ),
                 "path": route_points(run, company),
                 "stops": stops,
             }
         )
     return {
+        "lang": language,
+        "text": {k: words[k] for k in ("trip", "boxes", "depot", "depot_note")},
         "tiles": TILE_URL,
         "depot": {
             "name": depot.name,
@@ -242,9 +314,18 @@ def map_data(runs: Sequence[DeliveryRun], company: Company) -> dict:
     }
 
 
-def map_html(runs: Sequence[DeliveryRun], company: Company, *, title: str = "Delivery runs") -> str:
+def map_html(
+    runs: Sequence[DeliveryRun],
+    company: Company,
+    *,
+    title: str | None = None,
+    language: str | None = None,
+) -> str:
     """The interactive map page: one layer per run (switched on and off in the side panel,
-    which also lists every stop), a marker per stop with a popup."""
+    which also lists every stop), a marker per stop with a popup; its own words in
+    ``language`` (default: the company's ``delivery.language``)."""
+    language = map_language(company, language)
+    words = MAP_TEXT[language]
     leaflet_js, leaflet_css = _leaflet()
     csp = "; ".join(
         (
@@ -256,20 +337,19 @@ def map_html(runs: Sequence[DeliveryRun], company: Company, *, title: str = "Del
             "form-action 'none'",
         )
     )
-    title = html.escape(title)
+    title = html.escape(title or words["title"])
     return "".join(
         (
-            "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n",
+            f"<!DOCTYPE html>\n<html lang='{language}'><head><meta charset='utf-8'>\n",
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n',
             "<meta name='viewport' content='width=device-width, initial-scale=1'>\n",
             f"<title>{title}</title>\n",
             f"<style>\n{leaflet_css}\n</style>\n<style>{_PAGE_CSS}</style>\n",
             "</head><body>\n<div id='map'></div>\n<div id='side'>",
-            f"<h1>{title}</h1><p class='note'>Click a stop to show it on the map. The stops "
-            "and lines work offline; the background map needs internet.</p>",
+            f"<h1>{title}</h1><p class='note'>{html.escape(words['note'])}</p>",
             "<div id='runs'></div></div>\n",
             '<script type="application/json" id="routes-data">',
-            script_json(map_data(runs, company)),
+            script_json(map_data(runs, company, language)),
             "</script>\n",
             f"<script>{leaflet_js}</script>\n",
             f"<script>{_APP_JS}</script>\n",
@@ -279,6 +359,12 @@ def map_html(runs: Sequence[DeliveryRun], company: Company, *, title: str = "Del
 
 
 def write_map_html(
-    path: Path, runs: Sequence[DeliveryRun], company: Company, *, title: str = "Delivery runs"
+    path: Path,
+    runs: Sequence[DeliveryRun],
+    company: Company,
+    *,
+    title: str | None = None,
+    language: str | None = None,
 ) -> Path:
-    return write_private(Path(path), map_html(runs, company, title=title).encode("utf-8"))
+    page = map_html(runs, company, title=title, language=language)
+    return write_private(Path(path), page.encode("utf-8"))

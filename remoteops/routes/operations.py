@@ -298,22 +298,29 @@ def write_run_sheets(
     return written
 
 
-def write_maps(company: Company, store: StateStore, day: dt.date | None, out: Path) -> list[Path]:
+def write_maps(
+    company: Company,
+    store: StateStore,
+    day: dt.date | None,
+    out: Path,
+    *,
+    language: str | None = None,
+) -> list[Path]:
     """An interactive HTML map and a static PNG of the runs of ``day``; for all days, the
-    overview (HTML and PNG) and one PNG per day. The pictures' labels are in the company's
-    ``delivery.language``."""
-    from remoteops.routes.maps import write_map_html
+    overview (HTML and PNG) and one PNG per day. Their words are in ``language`` (default:
+    the company's ``delivery.language``)."""
+    from remoteops.routes.maps import map_language, map_title, write_map_html
     from remoteops.routes.static_map import write_map_png
 
+    language = map_language(company, language)
     runs = runs_for(store, day)
-    language = company.delivery.language
     stem = f"routes-{day:%Y-%m-%d}" if day else "routes-all"
-    title = f"Delivery runs {day:%a %d.%m.%Y}" if day else "Delivery runs"
+    title = map_title(day, language)
     html_path, png_path = safe_file(out, f"{stem}.html"), safe_file(out, f"{stem}.png")
     days = sorted({run.day for run in runs}) if day is None else []
     day_paths = [(d, safe_file(out, f"routes-{d:%Y-%m-%d}.png")) for d in days]
     written = [
-        write_map_html(html_path, runs, company, title=title),
+        write_map_html(html_path, runs, company, title=title, language=language),
         write_map_png(png_path, runs, company, language=language),
     ]
     for d, path in day_paths:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from companyfiles import SAMPLE
-from contracts_pdf import check_pdfs_under, read_pdf
+from pdfcheck import check_pdfs_under, read_pdf
 
 from remoteops.contracts import load_templates, packet_path, render_agreements
 from remoteops.contracts.templates import default_templates_dir
@@ -17,9 +17,12 @@ from remoteops.inventory import load_company
 from remoteops.models import Company, Employee
 from remoteops.synthetic import write_company
 
-#: From the bundled sample company: German telework, German mobile work, English telework,
-#: English mobile work and one more German, so both languages and both work models render.
+#: From the bundled sample company: German telework, German "mobile" with a desktop at home
+#: (see sample_company), English telework and one more German; sample_ids adds an English
+#: mobile worker, so both languages and both work models render.
 SAMPLE_EMPLOYEES = ("E0001", "E0007", "E0011", "E0002")
+#: Set to "mobile" in the column although a desktop and monitors are at home five days a week.
+MOBILE_WITH_DESKTOP = "E0007"
 TODAY = dt.date(2026, 11, 20)
 
 
@@ -50,7 +53,24 @@ def templates():
 
 @pytest.fixture(scope="session")
 def sample_company() -> Company:
-    return load_company(SAMPLE)
+    """The bundled sample company with the two work-model cases the agreements must handle.
+
+    The generator gives every agent with a desktop at home on most days ``telearbeit``, so
+    the sample itself has no active mobile worker; here :data:`MOBILE_WITH_DESKTOP` says
+    ``mobile`` against the facts (the agreements must still say Telearbeit), and the first
+    scheduled English agent after E0011 works from home two days a week, genuinely mobile."""
+    company = load_company(SAMPLE)
+    english = next(
+        e.employee_id
+        for e in company.employees
+        if e.scheduled_for_home_office and e.language == "en" and e.employee_id > "E0011"
+    )
+    changed = {
+        MOBILE_WITH_DESKTOP: {"work_model": "mobile"},
+        english: {"work_model": "mobile", "home_days_per_week": 2},
+    }
+    employees = [replace(e, **changed.get(e.employee_id, {})) for e in company.employees]
+    return with_employees(company, employees)
 
 
 @pytest.fixture(scope="session")

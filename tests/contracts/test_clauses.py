@@ -11,13 +11,13 @@ from dataclasses import replace
 
 import pytest
 from conftest import TODAY, with_employees
-from contracts_pdf import check_pdfs_under, flat, read_pdf
+from pdfcheck import check_pdfs_under, flat, read_pdf
 
 from remoteops.contracts import packet_path, render_agreements
 from remoteops.contracts.render import document_context
 from remoteops.models import DataProtectionSettings, HomeOfficeAllowance, Wording
 
-#: Sample employees (see conftest.SAMPLE_EMPLOYEES): German Telearbeit, German "mobile" with
+#: Sample employees (see conftest.sample_company): German Telearbeit, German "mobile" with
 #: a desktop and two monitors at home five days a week, English Telearbeit.
 DE_TELEWORK, DE_MOBILE_DESKTOP, EN_TELEWORK = "E0001", "E0007", "E0011"
 

@@ -9,13 +9,15 @@ import re
 from pathlib import Path
 
 from conftest import TODAY
-from contracts_pdf import (
+from contracts_pdf import check_packet_content
+from pdfcheck import (
     ARTIFACTS,
-    check_packet_content,
     check_pdf,
     compare_renderings,
     font_problems,
+    poppler_pages,
     qpdf_problems,
+    read_pdf,
 )
 from pypdf import PdfReader
 
@@ -25,6 +27,7 @@ from remoteops.contracts.pdf import (
     _stamp_font_pdf,
     field_ancestors,
     find_stamp_font,
+    keyword_values,
     load_stamp_font,
     make_sheet,
 )
@@ -223,3 +226,36 @@ def test_fields_are_drawn_as_a_form_with_its_own_resources(
             assert b"/RoFields Do" in page.get_contents().get_data()
             forms += 1
     assert forms >= 3  # the letter, the addendum, the commitment, the loan
+
+
+def test_template_version_is_in_the_metadata_not_on_the_pages(
+    sample_render, sample_company, sample_ids
+):
+    """Info dictionary (pypdf), XMP and PDFium agree on the keywords, which carry the
+    manifest's template version and input hash; the pages show only the document ID."""
+    import pypdfium2
+
+    out, report = sample_render
+    for eid in sample_ids:
+        records = [r for r in report.rendered if r.employee_id == eid]
+        path = out / records[0].pdf_path
+        document = pypdfium2.PdfDocument(str(path))
+        try:
+            keywords = document.get_metadata_dict()["Keywords"]
+        finally:
+            document.close()
+        assert keyword_values(keywords) == {
+            "template-version": records[0].template_version,
+            "input-hash": records[0].input_hash,
+        }
+        reader = PdfReader(str(path))
+        assert reader.metadata["/Keywords"] == keywords
+        assert f"<pdf:Keywords>{keywords}</pdf:Keywords>" in read_pdf(path).xmp()
+        pages = poppler_pages(path)
+        text = "".join(pages)
+        assert records[0].template_version not in text
+        assert "Vorlage" not in text and "Template " not in text
+        for record in records:  # the short document ID stays in the footer of its pages
+            first, last = (int(n) for n in record.pages.split("-"))
+            for number in range(first, last + 1):
+                assert record.document_id in pages[number - 1], (path, number)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import TODAY, with_employees
-from contracts_pdf import check_packet_content, flat, read_pdf, squeezed, unembedded_fonts
+from contracts_pdf import check_packet_content, page_fill
+from pdfcheck import flat, read_pdf, squeezed, unembedded_fonts
 from pypdf import PdfReader
 
 from remoteops.contracts import (
@@ -432,3 +433,20 @@ def test_manifest_json_is_readable_by_scripts(sample_render):
         "sha256",
         "generated_at",
     }
+
+
+def test_no_part_empty_pages_inside_a_document(sample_render, sample_company, sample_ids):
+    """Sections of a document flow on; only the last page of a document may end early
+    (every document starts on a new page, the annex and the letter's enclosure too).
+    With a forced break between sheets, pages were filled to 37-61 %."""
+    out, report = sample_render
+    for eid in sample_ids:
+        records = [r for r in report.rendered if r.employee_id == eid]
+        fills = page_fill(out / records[0].pdf_path)
+        for record in records:
+            first, last = (int(n) for n in record.pages.split("-"))
+            for number in range(first, last):
+                assert fills[number - 1] >= 0.65, (
+                    f"{eid} {record.document}: page {number} is filled to "
+                    f"{fills[number - 1]:.0%} only"
+                )

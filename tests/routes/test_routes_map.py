@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import html.parser
 import json
 import re
@@ -104,6 +105,16 @@ def test_map_command_renders_inventory_text_as_data_not_template(cli, tmp_path, 
     assert {run["van"] for run in data["runs"]} == {VAN}
     # Everything is inline: no script or style from anywhere else.
     assert not re.search(r"<(script|link)[^>]+(src|href)=", page)
+    # The company's language (delivery.language: de), or --lang; a bad one writes nothing.
+    assert "<html lang='de'>" in page and "<title>Liefertouren</title>" in page
+    bad = cli("-i", root, "routes", "map", days[0], "--lang", "fr")
+    assert bad.exit_code == 2 and "de, en" in bad.output and "Traceback" not in bad.output
+    assert not (out / "routes" / f"routes-{days[0]}.html").exists()
+    english = cli("-i", root, "routes", "map", days[0], "--lang", "en")
+    assert english.exit_code == 0, english.output
+    page = (out / "routes" / f"routes-{days[0]}.html").read_text(encoding="utf-8")
+    day = dt.date.fromisoformat(days[0])
+    assert f"<title>Delivery runs {day:%a %d.%m.%Y}</title>" in page
 
 
 def test_script_json_cannot_leave_the_script_element():
@@ -158,7 +169,15 @@ def _chromium() -> str | None:
 @pytest.mark.skipif(
     _chromium() is None, reason="needs Debian's chromium (apt-get install chromium)"
 )
-def test_names_never_run_as_script_in_a_browser(tmp_path):
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("Depot (black)", "Delivery runs", "boxes", "stops", "Mon")),
+        ("de", ("Depot (schwarz)", "Liefertouren", "Kartons", "Stopps", "Mo.")),
+    ],
+)
+def test_names_never_run_as_script_in_a_browser(tmp_path, language, words):
+    """In either language the page's own words are shown and the names stay text."""
     people = ring(5)
     people[0] = dataclasses.replace(people[0], first_name=XSS_FIRST)
     people[1] = dataclasses.replace(people[1], last_name=XSS_LAST)
@@ -175,7 +194,7 @@ def test_names_never_run_as_script_in_a_browser(tmp_path):
     plan = plan_deliveries(delivery_problem(firm, MONDAY, 1), options=FAST)
     (run,) = plan.runs
     page = tmp_path / "map.html"
-    page.write_text(map_html([run], firm), encoding="utf-8")
+    page.write_text(map_html([run], firm, language=language), encoding="utf-8")
 
     profile = tmp_path / "chromium-profile"
     profile.mkdir()
@@ -216,5 +235,35 @@ def test_names_never_run_as_script_in_a_browser(tmp_path):
     assert dom.names == expected
     assert any(XSS_FIRST in n for n in dom.names) and any(XSS_LAST in n for n in dom.names)
     text = html.unescape(done.stdout)
-    assert f"Depot (black): {XSS_DEPOT}" in text
+    depot_note, title, boxes, stops, monday = words
+    day = f"{monday} {run.day:%d.%m.%Y}"  # the run is on MONDAY
+    assert f"{depot_note}: {XSS_DEPOT}" in text
+    assert f'<html lang="{language}"' in done.stdout
+    assert title in text and f" {stops}, " in text and f" {boxes}, " in text and day in text
     assert XSS_VAN in text and XSS_STREET in text
+
+
+def test_map_words_follow_the_language_and_the_script_stays_the_same():
+    """German for a German company (delivery.language), English with language="en"; the
+    page's scripts (and so the CSP hashes) do not change with the language, and an unknown
+    language is refused with the choices."""
+    from remoteops.errors import UsageError
+
+    firm = company(ring(4), capacity=40)
+    assert firm.delivery.language == "de"
+    plan = plan_deliveries(delivery_problem(firm, MONDAY, 1), options=FAST)
+    german, english = map_html(plan.runs, firm), map_html(plan.runs, firm, language="en")
+    assert "<html lang='de'>" in german and "<html lang='en'>" in english
+    assert "<title>Liefertouren</title>" in german and "Klicken Sie" in german
+    assert "<title>Delivery runs</title>" in english and "Click a stop" in english
+    assert data_block(german)["text"]["boxes"] == "Kartons"
+    assert data_block(english)["text"]["boxes"] == "boxes"
+    assert data_block(german)["runs"][0]["summary"].split(", ")[1].endswith(" Kartons")
+
+    def csp(page: str) -> str:
+        return re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)[1]
+
+    assert csp(german) == csp(english)
+    with pytest.raises(UsageError, match="no route map in 'fr'") as refused:
+        map_html(plan.runs, firm, language="fr")
+    assert "de, en" in (refused.value.hint or "")

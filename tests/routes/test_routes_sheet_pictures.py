@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import yaml
 from companyfiles import edit_row
+from pdfcheck import qpdf_problems
 from routes_helpers import DEPOT, FAST, MONDAY, company, employee, ring
 
 from remoteops.inventory import check_company, load_company
@@ -34,16 +35,6 @@ from remoteops.synthetic import write_company
 
 REPO = Path(__file__).resolve().parents[2]
 NOTE = "3. OG links, kein Aufzug, Klingel Hinterhaus"
-
-
-def qpdf_problems(path: Path) -> list[str]:
-    """qpdf --check's warnings and errors (empty if the file is clean)."""
-    result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
-    lines = (result.stdout + result.stderr).splitlines()
-    bad = [line for line in lines if "WARNING" in line]
-    if result.returncode != 0:
-        bad.append(f"qpdf exit status {result.returncode}: {' '.join(lines[-3:])}")
-    return bad
 
 
 def pdf_pages(path: Path) -> list[str]:
