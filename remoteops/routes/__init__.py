@@ -5,7 +5,9 @@
 - :mod:`remoteops.routes.problem`: what is to be planned (stops with their due dates, van-days)
   and the working-day calendar.
 - :mod:`remoteops.routes.planning`: :func:`~remoteops.routes.planning.plan_deliveries`, which
-  returns a :class:`~remoteops.routes.planning.DeliveryPlan` (runs, late, left over).
+  returns a :class:`~remoteops.routes.plan.DeliveryPlan` (runs, late, left over).
+- :mod:`remoteops.routes.repair`: swaps and insertions that bring late employees on time,
+  each checked by driving the runs again.
 - :mod:`remoteops.routes.model`: the problem as the solver sees it (employees as day options
   on a multi-day timeline; on time, then van-days, then driving), built in one place.
 - :mod:`remoteops.routes.whatif`: ``--what-if`` comparisons and computed fixes for late plans.
