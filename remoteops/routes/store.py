@@ -501,6 +501,8 @@ class EmployeeDelivery:
     window_start: dt.datetime | None
     window_end: dt.datetime | None
     events: tuple[DeliveryEvent, ...]
+    due: dt.date | None = None  # the planned stop's due date
+    slack_days: int | None = None  # working days to spare (negative: late)
 
     def describe(self) -> str:
         if self.state == "delivered":
@@ -508,9 +510,16 @@ class EmployeeDelivery:
             return f"delivered {last.at:%Y-%m-%d %H:%M} UTC, received by {last.received_by}"
         if self.state in ("planned", "on-van") and self.window_start and self.window_end:
             where = "on the van" if self.state == "on-van" else "planned"
+            timing = ""
+            if self.due is not None and self.slack_days is not None:
+                timing = (
+                    f" (due {self.due:%d.%m.%Y}, {self.slack_days} working day(s) to spare)"
+                    if self.slack_days >= 0
+                    else f" (due {self.due:%d.%m.%Y}: {-self.slack_days} working day(s) late)"
+                )
             return (
                 f"{where}: {self.van}, {self.window_start:%a %d.%m.%Y %H:%M}-"
-                f"{self.window_end:%H:%M}"
+                f"{self.window_end:%H:%M}{timing}"
             )
         if self.state == "failed":
             last = self.events[-1]
@@ -543,7 +552,8 @@ def employee_delivery(conn: sqlite3.Connection, employee_id: str) -> EmployeeDel
             employee_id, "delivered", delivered.day, delivered.van, None, None, events
         )
     row = conn.execute(
-        "SELECT s.window_start, s.window_end, r.day, r.van, r.status FROM delivery_stops s "
+        "SELECT s.window_start, s.window_end, s.due, s.slack_days, r.day, r.van, r.status "
+        "FROM delivery_stops s "
         "JOIN delivery_runs r ON r.id = s.run_id "
         "LEFT JOIN delivery_events e ON e.stop_id = s.id "
         "WHERE s.employee_id = ? AND r.status IN ('planned', 'loaded') AND e.id IS NULL "
@@ -559,6 +569,8 @@ def employee_delivery(conn: sqlite3.Connection, employee_id: str) -> EmployeeDel
             dt.datetime.fromisoformat(row["window_start"]),
             dt.datetime.fromisoformat(row["window_end"]),
             events,
+            due=_date_or_none(row["due"]),
+            slack_days=row["slack_days"],
         )
     state = "failed" if events else "outstanding"
     return EmployeeDelivery(employee_id, state, None, None, None, None, events)

@@ -207,6 +207,11 @@ def test_late_employees_are_stored_with_their_slack(tmp_path):
             plan_id = rs.save_plan(conn, plan, audit=state.audit)
         with state.reading() as conn:
             again = rs.load_plan(conn, plan_id)
+            late_one = rs.employee_delivery(conn, "E001").describe()
+            on_time = rs.employee_delivery(conn, "F001").describe()
+    # What employees show prints: the due date and the slack, or how late.
+    assert "(due 26.02.2027: 1 working day(s) late)" in late_one
+    assert "(due 05.03.2027," in on_time and "to spare)" in on_time
     assert again.runs == plan.runs
     assert [s.employee_id for _, s in again.late] == [s.employee_id for _, s in plan.late]
     assert {s.slack_days for _, s in again.late} == {-1}
