@@ -343,6 +343,8 @@ def plan_deliveries(
         )
     runs = _runs(problem, model, solved)
     runs = settle_runs(problem, model, runs)
+    if problem.rental == "contiguous":
+        runs = close_rental_gaps(problem, model, runs)
     served_ids = {s.employee_id for r in runs for s in r.stops}
     left = tuple(
         _left_over(problem, model, k, runs)
@@ -460,6 +462,43 @@ def settle_runs(
             name = van.van if van is not None else run.van
             taken.add(name)
             out.append(dataclasses.replace(run, van=name))
+    return tuple(sorted(out, key=lambda r: (r.day, _van_order(problem, r.van))))
+
+
+def close_rental_gaps(
+    problem: DeliveryProblem, model: SolverModel, runs: Sequence[DeliveryRun]
+) -> tuple[DeliveryRun, ...]:
+    """For a contiguous rental: a van that would stand idle between two of its runs has its
+    earlier runs moved later, into the gap, when every stop on them is still possible and on
+    time there; otherwise the gap stays (and the plan counts its idle rental days)."""
+    stop_index = {s.employee.employee_id: k for k, s in enumerate(problem.stops)}
+    day_ok = [{problem.van_days[v].day for v in allowed} for allowed in model.allowed]
+    free = {(v.day, v.van) for v in problem.van_days}
+    horizon = list(problem.days)
+    where = {d: i for i, d in enumerate(horizon)}
+
+    def can_move(run: DeliveryRun, day: dt.date) -> bool:
+        if (day, run.van) not in free:
+            return False
+        for s in run.stops:
+            stop = problem.stops[stop_index[s.employee_id]]
+            if day not in day_ok[stop_index[s.employee_id]]:
+                return False
+            if stop.due is not None and day > stop.due and day > run.day:
+                return False
+        return True
+
+    out: list[DeliveryRun] = []
+    for van in dict.fromkeys(r.van for r in runs):
+        mine = sorted((r for r in runs if r.van == van), key=lambda r: r.day)
+        for i in range(len(mine) - 1, 0, -1):
+            gap = where[mine[i].day] - where[mine[i - 1].day] - 1
+            if gap <= 0:
+                continue
+            targets = [horizon[where[r.day] + gap] for r in mine[:i]]
+            if all(can_move(r, d) for r, d in zip(mine[:i], targets, strict=True)):
+                mine[:i] = [_on_day(r, d, problem) for r, d in zip(mine[:i], targets, strict=True)]
+        out.extend(mine)
     return tuple(sorted(out, key=lambda r: (r.day, _van_order(problem, r.van))))
 
 

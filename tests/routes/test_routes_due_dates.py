@@ -233,3 +233,33 @@ def test_a_run_the_van_cannot_drive_is_cut_back_until_it_can():
     assert feasible(problem, model, cut)
     assert len(cut.trips) == 1 and len(cut.trips[0]) == 4  # 16 boxes: four employees
     assert cut.trips[0] == tuple(range(4))  # the first in driving order stay
+
+
+def test_contiguous_rental_moves_early_runs_into_a_gap_when_nobody_gets_late():
+    # Four employees due in two weeks could go out any day; four more are at home only on
+    # Thursdays.  Per day, the van runs Monday and Thursday (two van-days, idle in between);
+    # rented contiguously, the Monday run moves to Wednesday: still two van-days, and two
+    # rental days instead of four.
+    from remoteops.models import TimeWindow
+
+    later = NEXT_MONDAY + dt.timedelta(days=7)
+    thursdays = TimeWindow((3,), dt.time(8, 0), dt.time(17, 0))
+    people = starting(ring(4), later) + [
+        dataclasses.replace(e, delivery_window=thursdays)
+        for e in starting(ring(4, prefix="R", radius_km=5), later)
+    ]
+
+    def plan_with(rental):
+        firm = company(people, vans=1, capacity=16, multi_trip=False, rental=rental)
+        problem = delivery_problem(firm, MONDAY, 5)
+        plan = plan_deliveries(problem, options=FAST)
+        check_plan(plan, problem)
+        return plan
+
+    per_day = plan_with("per-day")
+    assert sorted(r.day for r in per_day.runs) == [MONDAY, THURSDAY]
+    assert per_day.rental_days == 2 and per_day.idle_rental_days == 2
+    contiguous = plan_with("contiguous")
+    assert sorted(r.day for r in contiguous.runs) == [WEDNESDAY, THURSDAY]
+    assert contiguous.rental_days == 2 and contiguous.idle_rental_days == 0
+    assert contiguous.late == ()
