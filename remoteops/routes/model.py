@@ -98,6 +98,10 @@ class SolverModel:
     def stop_of_job(self, job: int) -> int:
         return self.options[job].stop
 
+    def allowed_days(self, problem: DeliveryProblem) -> list[set[dt.date]]:
+        """Per stop: the days on which a van may serve it (any van, due date aside)."""
+        return [{problem.van_days[v].day for v in allowed} for allowed in self.allowed]
+
 
 def stop_window(stop: DeliveryStop) -> tuple[int, int]:
     """When service may start, in seconds of the day (done before the employee leaves)."""

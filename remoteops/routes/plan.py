@@ -64,6 +64,11 @@ class DeliveryRun:
     def trip_stops(self, trip: int) -> tuple[PlannedStop, ...]:
         return tuple(s for s in self.stops if s.trip == trip)
 
+    @property
+    def heaviest_trip(self) -> int:
+        """Boxes on the fullest trip: the capacity a van needs for this run."""
+        return max(sum(s.boxes for s in self.trip_stops(t)) for t in range(1, self.trips + 1))
+
     def loading_order(self, trip: int = 1) -> tuple[PlannedStop, ...]:
         """Load the last stop first, so the first stop's boxes are at the door."""
         return tuple(reversed(self.trip_stops(trip)))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from remoteops.errors import RemoteOpsError, UsageError
 from remoteops.models import WEEKDAY_NAMES, Company, Employee, Site, TimeWindow, Van
-from remoteops.routes.model import SolverModel, build_model, stop_options
+from remoteops.routes.model import SolverModel, build_model, seconds, stop_options
 from remoteops.routes.plan import DeliveryPlan, DeliveryRun, LeftOver, PlannedStop
 from remoteops.routes.problem import (
     DeliveryProblem,
@@ -212,10 +212,6 @@ def delivery_problem(
 # -- validation ------------------------------------------------------------------------------
 
 
-def _seconds(t: dt.time) -> int:
-    return t.hour * 3600 + t.minute * 60 + t.second
-
-
 def _has_coordinates(place: Employee | Site) -> bool:
     loc = getattr(place, "location", None)
     try:
@@ -242,8 +238,7 @@ def _window_problem(
     need = stop.service_minutes * 60
     if van_days:
         best = max(
-            min(_seconds(window.end), _seconds(v.end))
-            - max(_seconds(window.start), _seconds(v.start))
+            min(seconds(window.end), seconds(v.end)) - max(seconds(window.start), seconds(v.start))
             for v in van_days
         )
         if best < need:
@@ -430,15 +425,13 @@ def settle_runs(
     where possible.  A run keeps its times of day: the vans' hours and speeds are the same
     every working day."""
     stop_index = {s.employee.employee_id: k for k, s in enumerate(problem.stops)}
-    day_ok: list[set[dt.date]] = [
-        {problem.van_days[v].day for v in allowed} for allowed in model.allowed
-    ]
+    day_ok = model.allowed_days(problem)
     free: dict[dt.date, list[VanDay]] = {}
     for v in problem.van_days:
         free.setdefault(v.day, []).append(v)
     placed: dict[dt.date, list[DeliveryRun]] = {}
     for run in sorted(runs, key=lambda r: (r.day, _van_order(problem, r.van))):
-        need = max(sum(s.boxes for s in run.trip_stops(t)) for t in range(1, run.trips + 1))
+        need = run.heaviest_trip
         target = run.day
         for day in sorted(free):
             if day > run.day:
@@ -454,7 +447,7 @@ def settle_runs(
         day_runs.sort(key=lambda r: -r.boxes)
         taken: set[str] = set()
         for run in day_runs:
-            need = max(sum(s.boxes for s in run.trip_stops(t)) for t in range(1, run.trips + 1))
+            need = run.heaviest_trip
             van = next(
                 (v for v in vans if v.van not in taken and v.capacity >= need),
                 None,
@@ -472,7 +465,7 @@ def close_rental_gaps(
     earlier runs moved later, into the gap, when every stop on them is still possible and on
     time there; otherwise the gap stays (and the plan counts its idle rental days)."""
     stop_index = {s.employee.employee_id: k for k, s in enumerate(problem.stops)}
-    day_ok = [{problem.van_days[v].day for v in allowed} for allowed in model.allowed]
+    day_ok = model.allowed_days(problem)
     free = {(v.day, v.van) for v in problem.van_days}
     horizon = list(problem.days)
     where = {d: i for i, d in enumerate(horizon)}
@@ -563,7 +556,7 @@ def _run(
     sim = simulate_run(built.matrix, problem.depot.site_id, load_start + loading, trips, loading)
     by_id = {s.employee.employee_id: (k, s) for k, s in enumerate(problem.stops)}
     half = problem.arrival_window_minutes * 30
-    day_lo, day_hi = _seconds(van_day.start), _seconds(van_day.end)
+    day_lo, day_hi = seconds(van_day.start), seconds(van_day.end)
     day = van_day.day
     planned = []
     seq = 0
@@ -652,18 +645,7 @@ def _left_over(
             "long enough for the delivery.",
         )
     # Could a van reach them alone, within their window, on one of their days?
-    matrix = built.matrix
-    depot, me = matrix.index(problem.depot.site_id), matrix.index(e.employee_id)
-    early, late = built.windows[k]
-    loading = problem.loading_minutes * 60
-    service = stop.service_minutes * 60
-    reachable = False
-    for v in (problem.van_days[i] for i in allowed):
-        arrive = max(_seconds(v.start) + loading + matrix.duration_s[depot][me], early)
-        back = arrive + service + matrix.duration_s[me][depot]
-        if arrive <= late and back <= _seconds(v.end):
-            reachable = True
-    if not reachable:
+    if not built.reachable[k]:
         return leftover(
             REASON_TIME_WINDOWS,
             f"their window {_describe_window(e)} cannot be reached from the depot within "
@@ -692,8 +674,8 @@ def _left_over(
         )
     window = e.delivery_window
     if window is not None and (
-        _seconds(window.start) > min(_seconds(v.start) for v in problem.van_days)
-        or _seconds(window.end) < max(_seconds(v.end) for v in problem.van_days)
+        seconds(window.start) > min(seconds(v.start) for v in problem.van_days)
+        or seconds(window.end) < max(seconds(v.end) for v in problem.van_days)
     ):
         return leftover(
             REASON_TIME_WINDOWS,

@@ -63,7 +63,9 @@ class DeliveryProblem:
 
 
 def is_working_day(day: dt.date, holidays: Iterable[dt.date] = ()) -> bool:
-    return day.weekday() < 5 and day not in set(holidays)
+    """Monday to Friday and not one of ``holidays`` (pass a set when calling in a loop)."""
+    skip = holidays if isinstance(holidays, (set, frozenset)) else set(holidays)
+    return day.weekday() < 5 and day not in skip
 
 
 def working_days(
@@ -77,7 +79,7 @@ def working_days(
     out: list[dt.date] = []
     day = start
     while len(out) < days:
-        if day.weekday() < 5 and day not in skip:
+        if is_working_day(day, skip):
             out.append(day)
         day += dt.timedelta(days=1)
     return tuple(out)
@@ -87,7 +89,7 @@ def next_working_day(day: dt.date, holidays: Iterable[dt.date] = ()) -> dt.date:
     """The first working day after ``day``."""
     skip = set(holidays)
     day += dt.timedelta(days=1)
-    while day.weekday() >= 5 or day in skip:
+    while not is_working_day(day, skip):
         day += dt.timedelta(days=1)
     return day
 
@@ -100,23 +102,17 @@ def due_date(start: dt.date, lead_days: int, holidays: Iterable[dt.date] = ()) -
     left = lead_days
     while left > 0:
         day -= dt.timedelta(days=1)
-        if day.weekday() < 5 and day not in skip:
+        if is_working_day(day, skip):
             left -= 1
     return day
 
 
 def working_days_late(due: dt.date, day: dt.date, holidays: Iterable[dt.date] = ()) -> int:
-    """How many working days after ``due`` the delivery on ``day`` comes (0: on time)."""
+    """How many working days after ``due`` the delivery on ``day`` comes (0: on time; at
+    least 1 when ``day`` is later, even across a weekend-only gap)."""
     if day <= due:
         return 0
-    skip = set(holidays)
-    count = 0
-    d = due
-    while d < day:
-        d += dt.timedelta(days=1)
-        if d.weekday() < 5 and d not in skip:
-            count += 1
-    return max(count, 1)
+    return max(working_days_between(due, day, holidays), 1)
 
 
 def working_days_between(a: dt.date, b: dt.date, holidays: Iterable[dt.date] = ()) -> int:
@@ -125,8 +121,4 @@ def working_days_between(a: dt.date, b: dt.date, holidays: Iterable[dt.date] = (
     if b < a:
         return -working_days_between(b, a, holidays)
     skip = set(holidays)
-    return sum(
-        1
-        for k in range(1, (b - a).days + 1)
-        if (d := a + dt.timedelta(days=k)).weekday() < 5 and d not in skip
-    )
+    return sum(is_working_day(a + dt.timedelta(days=k), skip) for k in range(1, (b - a).days + 1))

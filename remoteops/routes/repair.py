@@ -208,9 +208,11 @@ def repair_late(
         d = due(k)
         return drafts[i].van_day in model.reachable[k] and (d is None or day_of[i] <= d)
 
-    def chain(k: int, home: int, level: int, used: set[int]) -> dict[int, Draft] | None:
-        """Place ``k`` (who leaves run ``home``) on another run, ejecting someone who goes on
-        along the chain; the last one ejected takes ``k``'s place on ``home``."""
+    def chain(
+        k: int, home: int, leaving: int, level: int, used: set[int]
+    ) -> dict[int, Draft] | None:
+        """Place ``k`` on another run, ejecting someone who goes on along the chain; the last
+        one ejected takes the place of ``leaving`` (the late employee) on run ``home``."""
         for j in range(len(drafts)):
             if j in used or not fits(k, j):
                 continue
@@ -222,11 +224,11 @@ def repair_late(
                 if not feasible(problem, model, into_j):
                     continue
                 if fits(t, home):
-                    back = drafts[home].replaced(k_of_home[0], t)
+                    back = drafts[home].replaced(leaving, t)
                     if feasible(problem, model, back):
                         return {j: into_j, home: back}
                 if level > 1:
-                    rest = chain(t, home, level - 1, used | {j})
+                    rest = chain(t, home, leaving, level - 1, used | {j})
                     if rest is not None and j not in rest:
                         rest[j] = into_j
                         return rest
@@ -262,7 +264,6 @@ def repair_late(
                     drafts[j], done = into_j, True
                     break
 
-    k_of_home = [0]
     improved = True
     while improved and budget[0] > 0:
         improved = False
@@ -275,8 +276,7 @@ def repair_late(
         ]
         late.sort(key=lambda ik: (due(ik[1]), ik[1]))
         for i, k in late:
-            k_of_home[0] = k
-            changes = chain(k, i, depth, {i})
+            changes = chain(k, i, k, depth, {i})
             if changes:
                 for j, draft in changes.items():
                     drafts[j] = draft

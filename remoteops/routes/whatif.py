@@ -148,7 +148,7 @@ def suggest_fix(
     """A computed fix for the plan's late employees, or None when nobody is late or no fix
     tried brings them all on time.  ``problem`` is the one ``plan`` was made from."""
     options = options or solve_options()
-    late = [(r, s) for r, s in plan.late]
+    late = plan.late
     if not late and not any(x.reason == "capacity" for x in plan.left_over):
         return None
     avoidable = [s for _, s in late if not s.unavoidable]
