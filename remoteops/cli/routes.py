@@ -57,10 +57,9 @@ STOP_COLUMNS = {
     "arrival_window": "Arrival window",
     "boxes": "Boxes",
     "km_from_previous": "km",
-    "home_office_start": "Starts",
+    "starts": "Starts",
     "slack_days": "Slack",
-    "late": "Late",
-    "workstation": "Workstation",
+    "note": "Note",
 }
 COMPARE_COLUMNS = {
     "variant": "Variant",
@@ -76,11 +75,10 @@ COMPARE_COLUMNS = {
 LATE_COLUMNS = {
     "employee_id": "ID",
     "name": "Employee",
-    "home_office_start": "Starts",
     "due": "Due",
     "day": "Delivered",
-    "days_late": "Working days late",
-    "why": "Why",
+    "days_late": "Days late",
+    "reason": "Why",
 }
 LEFT_COLUMNS = {
     "employee_id": "ID",
@@ -236,10 +234,17 @@ def _plan(
     _print_plan(outcome)
 
 
+def _table_stop(row: dict) -> dict:
+    """A stop row as the plan's table shows it: start date as dd.mm., one short note."""
+    start = row["home_office_start"]
+    note = ", ".join(x for x in (row["late"], "not provisioned" if row["workstation"] else "") if x)
+    return {**row, "starts": f"{start[8:10]}.{start[5:7]}." if start else "", "note": note}
+
+
 def _print_plan(outcome) -> None:
     out = console()
     plan_id, result = outcome.plan_id, outcome.plan
-    rows = result.stop_rows(not_provisioned=outcome.not_provisioned)
+    rows = [_table_stop(r) for r in result.stop_rows(not_provisioned=outcome.not_provisioned)]
     for run in result.run_rows():
         stops = [r for r in rows if r["day"] == run["day"] and r["van"] == run["van"]]
         emit(
@@ -277,11 +282,11 @@ def _print_plan(outcome) -> None:
         out.print(f"Fix, planned and checked: {outcome.fix.text}.")
     elif result.late:
         out.print("No extra van or earlier start tried brings them on time.")
-    flagged = sum(1 for r in rows if r.get("workstation"))
+    flagged = sum(1 for r in rows if r["workstation"])
     if flagged:
         out.print(
             f"[yellow]{flagged} planned workstation(s) are not provisioned[/] (column "
-            "Workstation): run 'remoteops provision' before loading, or plan with "
+            "Note): run 'remoteops provision' before loading, or plan with "
             "--require-provisioned."
         )
     if outcome.comparison:

@@ -225,6 +225,7 @@ class DeliveryPlan:
                 "van": r.van,
                 "days_late": s.days_late,
                 "unavoidable": s.unavoidable,
+                "reason": "unavoidable" if s.unavoidable else "vans full",
                 "why": (
                     "no van could come by the due date in this plan's days (home days, "
                     "equipment ready, plan start)"
