@@ -181,16 +181,19 @@ def test_an_unreachable_host_fails_the_run_and_is_retried_alone(
     OUTPUT.append(capfd.readouterr().out)
 
 
+ANSIBLE_TEMP = ("home/itadmin/.ansible", "root/.ansible")
+
+
 def _snapshot(root: Path) -> dict[str, tuple]:
     """Every file of a workstation with its metadata and content hash (Ansible's own
-    temporary folder in the admin's home excluded)."""
+    temporary folders excluded: the admin's, and root's that Mitogen makes after become)."""
     seen = {}
     for folder, dirs, files in os.walk(root):
         rel = os.path.relpath(folder, root)
         if rel.split(os.sep)[0] in ("proc", "sys", "dev", "run", "tmp"):
             dirs[:] = []
             continue
-        dirs[:] = [d for d in dirs if os.path.join(rel, d) != "home/itadmin/.ansible"]
+        dirs[:] = [d for d in dirs if os.path.join(rel, d) not in ANSIBLE_TEMP]
         for name in dirs + files:
             path = Path(folder) / name
             info = path.lstat()
