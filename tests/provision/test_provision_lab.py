@@ -17,7 +17,6 @@ from provision_helpers import PLAYBOOK, assert_baseline, needs_root, switch_off
 
 from remoteops.inventory import load_company
 from remoteops.provision import (
-    PROVISION_SCHEMA,
     InventoryParseError,
     VaultPasswordError,
     company_support_vars,
@@ -26,7 +25,7 @@ from remoteops.provision import (
     retry_targets,
     run_playbook,
 )
-from remoteops.state import MIGRATIONS, Migration, StateStore
+from remoteops.state import StateStore
 
 pytestmark = [pytest.mark.root, pytest.mark.slow, needs_root]
 
@@ -41,10 +40,8 @@ def work(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def store(work):
-    migrations = MIGRATIONS
-    if not any(PROVISION_SCHEMA.strip() in m.sql for m in MIGRATIONS):
-        migrations += (Migration(MIGRATIONS[-1].version + 1, "provisioning", PROVISION_SCHEMA),)
-    with StateStore(work / "state" / "state.db", migrations=migrations) as store:
+    """The state store as every user gets it (its own migrations make the run tables)."""
+    with StateStore(work / "state" / "state.db") as store:
         yield store
 
 
