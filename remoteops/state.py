@@ -1,7 +1,8 @@
 """The state store: one SQLite file that remembers what remoteops did, when, and by whom.
 
 The inventory says what the company *is*; the state store says what remoteops *did*:
-provisioning runs, generated documents, delivery runs, and an append-only audit log.
+provisioning runs, generated documents, delivery runs, support diagnoses, and an
+append-only audit log.
 
 - One file, by default ``.remoteops/state.db`` beside the inventory folder (override with
   ``--state`` or ``REMOTEOPS_STATE``), created owner-only (0600) in an owner-only folder.
@@ -236,6 +237,59 @@ ALTER TABLE delivery_stops ADD COLUMN slack_days INTEGER;       -- working days,
 ALTER TABLE delivery_stops ADD COLUMN unavoidable INTEGER NOT NULL DEFAULT 0;
 """
 
+# Support desk (remoteops.support): every diagnosis of a workstation (who, when, reached or
+# not) and per policy its result (pass / fail / error, never blank), plus the fleet runs
+# whose results "newly failing" compares. Diagnoses and results are history: append-only.
+SUPPORT_SCHEMA = """
+CREATE TABLE support_fleet_runs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at    TEXT NOT NULL,                 -- UTC, ISO 8601
+    finished_at   TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    scope         TEXT NOT NULL,                 -- what was asked: a group, 'team Outbound'
+    hosts         INTEGER NOT NULL,
+    reached       INTEGER NOT NULL
+);
+CREATE TABLE support_diagnoses (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            TEXT NOT NULL,                 -- UTC, ISO 8601, when it was judged
+    actor         TEXT NOT NULL,
+    host          TEXT NOT NULL,
+    employee_id   TEXT,
+    reachable     INTEGER NOT NULL CHECK (reachable IN (0, 1)),
+    error         TEXT,                          -- why it could not be diagnosed, if so
+    fleet_run     INTEGER REFERENCES support_fleet_runs (id),
+    run_id        TEXT,                          -- the Ansible run (artifacts while kept)
+    seconds       REAL NOT NULL DEFAULT 0,
+    CHECK (reachable = 1 OR (error IS NOT NULL AND error <> ''))
+);
+CREATE INDEX support_diagnoses_host ON support_diagnoses (host, at);
+CREATE INDEX support_diagnoses_employee ON support_diagnoses (employee_id, at);
+CREATE INDEX support_diagnoses_fleet ON support_diagnoses (fleet_run);
+CREATE TABLE support_results (
+    diagnosis_id  INTEGER NOT NULL REFERENCES support_diagnoses (id),
+    host          TEXT NOT NULL,
+    policy        TEXT NOT NULL,                 -- a policy id, e.g. 'disk'
+    status        TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'error')),
+    detail        TEXT NOT NULL CHECK (detail <> ''),   -- what was found, in plain words
+    error         TEXT,                          -- why it could not be checked (status error)
+    repair        TEXT,                          -- the suggested repair action, if any
+    facts         TEXT NOT NULL DEFAULT '{}',    -- JSON: the measured values it was judged on
+    at            TEXT NOT NULL,                 -- UTC, ISO 8601
+    PRIMARY KEY (diagnosis_id, policy),
+    CHECK (status <> 'error' OR (error IS NOT NULL AND error <> ''))
+);
+CREATE INDEX support_results_host ON support_results (host, policy, at);
+CREATE TRIGGER support_diagnoses_no_update BEFORE UPDATE ON support_diagnoses
+BEGIN SELECT RAISE(ABORT, 'diagnoses are history and cannot change'); END;
+CREATE TRIGGER support_diagnoses_no_delete BEFORE DELETE ON support_diagnoses
+BEGIN SELECT RAISE(ABORT, 'diagnoses are history and cannot change'); END;
+CREATE TRIGGER support_results_no_update BEFORE UPDATE ON support_results
+BEGIN SELECT RAISE(ABORT, 'diagnosis results are history and cannot change'); END;
+CREATE TRIGGER support_results_no_delete BEFORE DELETE ON support_results
+BEGIN SELECT RAISE(ABORT, 'diagnosis results are history and cannot change'); END;
+"""
+
 #: Forward-only schema migrations, applied in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audit log", _AUDIT_SCHEMA),
@@ -243,6 +297,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "agreements", DOCUMENTS_SCHEMA),
     Migration(4, "provisioning runs", PROVISION_SCHEMA),
     Migration(5, "delivery due dates", _DELIVERY_DUE_SCHEMA),
+    Migration(6, "support desk", SUPPORT_SCHEMA),
 )
 
 

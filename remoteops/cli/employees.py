@@ -85,10 +85,12 @@ def show_employee(
     """
     from remoteops.employees import employee_record
     from remoteops.routes.operations import employee_delivery
+    from remoteops.support import latest_of_employee
 
     s = session(ctx)
     record = employee_record(s.company(), employee_id)
     delivery = employee_delivery(s.store(read_only=True), employee_id)
+    diagnosis = latest_of_employee(s.store(read_only=True), employee_id)
     activity = [
         e.as_row(details_as_text=not as_json)
         for e in s.store(read_only=True).read_log(employee_id=employee_id, limit=20)
@@ -99,6 +101,7 @@ def show_employee(
                 {
                     **record,
                     "delivery": {"state": delivery.state, "text": delivery.describe()},
+                    "last_diagnosis": diagnosis.as_dict() if diagnosis else None,
                     "activity": activity,
                 }
             ],
@@ -132,6 +135,12 @@ def show_employee(
         ("Delivery window", window),
         ("Equipment delivery", delivery.describe()),
         ("Workstation", record["workstation"]["hostname"] if record["workstation"] else "none"),
+        (
+            "Last diagnosis",
+            f"{diagnosis.at:%Y-%m-%d %H:%M} UTC on {diagnosis.host}: {diagnosis.summary()}"
+            if diagnosis
+            else "none yet",
+        ),
     ):
         facts.add_row(label, escape(str(value)))
     out.print(facts)

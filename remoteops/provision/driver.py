@@ -387,6 +387,7 @@ class _HostState:
     unreachable: bool = False
     failed: bool = False
     changed: bool = False
+    changed_tasks: list[str] = field(default_factory=list)  # in check mode: would change
     reached: bool = False  # False for a host only announced by the outline so far
 
 
@@ -463,7 +464,10 @@ class _EventCollector:
         state = kind.removeprefix("runner_on_")
         if kind == "runner_on_ok":
             state = "changed" if result.get("changed") else "ok"
-            host.changed = host.changed or bool(result.get("changed"))
+            if result.get("changed"):
+                host.changed = True
+                if task not in host.changed_tasks:
+                    host.changed_tasks.append(task)
             if data.get("role") in REPORT_ROLES and isinstance(result.get("msg"), dict):
                 host.report.update(result["msg"])
         elif kind == "runner_on_failed" and not data.get("ignore_errors"):
@@ -512,6 +516,7 @@ class _EventCollector:
                     failed_task=host.failed_task,
                     message=host.message,
                     report=host.report,
+                    changed_tasks=tuple(host.changed_tasks),
                 )
             )
         if self.progress:

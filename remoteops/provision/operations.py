@@ -78,9 +78,7 @@ def provision(
                 "(or point REMOTEOPS_LAB_DIR at the lab's folder).",
             ) from None
         raise
-    vault = request.vault_password_file
-    if vault is None and (Path(inventory_dir) / VAULT_PASSWORD_FILE).is_file():
-        vault = Path(inventory_dir) / VAULT_PASSWORD_FILE
+    vault = vault_password_file_for(inventory_dir, request.vault_password_file)
     work_dir = store.path.parent / "provision-runs"
     try:
         run = run_playbook(
@@ -104,6 +102,14 @@ def provision(
         raise
     _record(store, run)
     return run
+
+
+def vault_password_file_for(inventory_dir: Path, given: Path | None) -> Path | None:
+    """The vault password file to use: the one given, else ``<inventory>/.vault-password``
+    if it exists (else the driver reads ``REMOTEOPS_VAULT_PASSWORD``)."""
+    if given is None and (Path(inventory_dir) / VAULT_PASSWORD_FILE).is_file():
+        return Path(inventory_dir) / VAULT_PASSWORD_FILE
+    return given
 
 
 def only_lab_workstations(patterns: Sequence[str], inventories: Sequence[Path]) -> bool:

@@ -29,6 +29,8 @@ class HostResult:
     failed_task: str | None = None  # the first task that failed, as named in the playbook
     message: str | None = None  # the first failure in plain words
     report: dict[str, object] = field(default_factory=dict)  # report-only compliance facts
+    # The tasks that changed something (in check mode: would change), in the order they ran.
+    changed_tasks: tuple[str, ...] = ()
 
     @property
     def succeeded(self) -> bool:

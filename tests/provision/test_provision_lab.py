@@ -129,9 +129,10 @@ def test_diagnose_reports_and_changes_nothing(first_apply, lab_pair, company, wo
     assert run.succeeded, run.summary()
     (host,) = run.hosts
     assert host.changed == 0
-    assert host.report["vpn_server_name_resolves"] in (True, False)
-    assert host.report["disk_nearly_full"] in (True, False)
-    assert any(line.startswith("/ ") for line in host.report["disk_use"])
+    findings = host.report["diagnosis"]  # raw facts, judged by remoteops.support
+    assert findings["lab_workstation"] is True and findings["service_manager"] is False
+    assert findings["results"]["disk_paths"]["rc"] == 0
+    assert findings["results"]["vpn_settings"]["stdout_lines"][:2] == ["[Interface]", "Address"]
     assert host.report["secure_boot"] == "not UEFI" or host.report["secure_boot"] in ("on", "off")
     OUTPUT.append(capfd.readouterr().out)
 
