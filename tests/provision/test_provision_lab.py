@@ -145,7 +145,7 @@ def test_repair_runs_its_offline_repairs_on_the_lab(first_apply, lab_pair, compa
         work_dir=work / "artifacts",
         limit=["lab-01"],
         skip_tags=["live"],
-        tags=["disk", "packages", "desktop"],
+        tags=["free-disk", "install-updates"],
         vault_password_file=company / ".vault-password",
     )
     assert run.succeeded, run.summary()
