@@ -1,0 +1,295 @@
+"""The CP-SAT model of the rota: the rules of :mod:`remoteops.rota.rules` as constraints.
+
+The only module that talks to OR-Tools. Granularity: one Boolean per person, day, channel
+and shift pattern where the pattern covers at least one hour the channel needs people (not
+per minute); the filter rules (skills, absences, Sunday rest, breaks) remove options before
+the variables exist. Coverage is soft: each missing person-hour costs
+:attr:`~remoteops.rota.settings.Weights.coverage`, so a rota is always found and the gaps
+are reported instead of failing. After solving, the rota is checked again by the same rules
+on a :class:`~remoteops.rota.board.CheckBoard` (:func:`remoteops.rota.check.check_duties`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from remoteops.errors import RemoteOpsError
+from remoteops.rota.board import Board, Option
+from remoteops.rota.rules import RULES, apply_rules
+from remoteops.rota.settings import Duty, RotaSettings
+from remoteops.rota.warmstart import warm_start
+
+#: Default time limit and workers (the machine has 2 cores).
+DEFAULT_SECONDS = 20.0
+DEFAULT_WORKERS = 2
+
+
+@dataclass
+class ModelBoard(Board):
+    """The planned period's options as CP-SAT Booleans; the rules' statements as the
+    model's constraints and objective."""
+
+    model: object = None
+    objective: list = field(default_factory=list)
+    missing: list = field(default_factory=list)  # coverage: missing person-hours (weighted 1)
+
+    def total(self, values, weights=None):
+        from ortools.sat.python import cp_model
+
+        values = list(values)
+        weights = [1] * len(values) if weights is None else list(weights)
+        constant, variables, coefficients = 0, [], []
+        for value, weight in zip(values, weights, strict=True):
+            if isinstance(value, int):
+                constant += value * weight
+            elif weight:
+                variables.append(value)
+                coefficients.append(weight)
+        if not variables:
+            return constant
+        return cp_model.LinearExpr.weighted_sum(variables, coefficients) + constant
+
+    def forbid(self, option, message):
+        if not option.kept:
+            self.remove(option)
+
+    def at_most(self, value, bound, message, *, person=None, day=None):
+        if not isinstance(value, int):
+            self.model.add(value <= int(bound))
+
+    def any_of(self, values):
+        values = list(values)
+        if any(isinstance(v, int) and v for v in values):
+            return 1
+        variables = [v for v in values if not isinstance(v, int)]
+        if not variables:
+            return 0
+        if len(variables) == 1:
+            return variables[0]
+        y = self.model.new_bool_var("")
+        self.model.add_max_equality(y, variables)
+        return y
+
+    def cover(self, channel, day, hour, value, need):
+        if isinstance(value, int):
+            return
+        missing = self.model.new_int_var(0, need, "")
+        self.model.add(value + missing >= need)
+        self.missing.append(missing)
+
+    def penalty(self, value, weight):
+        if not isinstance(value, int) and weight:
+            self.objective.append(value * weight)
+
+    def spread(self, values, weight):
+        """The spread (max - min) and each value's excess over the mean, both weighted:
+        the excesses give the search a slope where the spread alone is flat."""
+        variables = [v for v in values if not isinstance(v, int)]
+        if not variables or not weight:
+            return
+        n = len(values)
+        high = self.model.new_int_var(0, 1_000_000, "")
+        low = self.model.new_int_var(0, 1_000_000, "")
+        total = self.model.new_int_var(0, 100_000_000, "")
+        self.model.add(total == sum(values))
+        for value in values:
+            self.model.add(high >= value)
+            self.model.add(low <= value)
+            excess = self.model.new_int_var(0, 1_000_000, "")
+            self.model.add(n * excess >= n * value - total)
+            self.objective.append(excess * weight)
+        self.objective.append((high - low) * weight)
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    status: str  # optimal, feasible
+    seconds: float  # wall time of the whole plan (model building included)
+    solve_seconds: float
+    objective: float
+    bound: float
+    workers: int
+    time_limit: float
+    seed: int
+    variables: int
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def candidate_options(
+    settings: RotaSettings, first: dt.date, last: dt.date, kept: Iterable[Duty]
+) -> list[Option]:
+    """Every person on every channel for every pattern of it on every day of the period
+    where the pattern covers an hour the channel needs people; then the kept duties (fixed)."""
+    options: list[Option] = []
+    useful: dict[tuple[str, str, dt.date], bool] = {}
+    days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+    for channel in settings.channels:
+        for shift_id in channel.shifts:
+            shift = settings.shift(shift_id)
+            for day in days:
+                useful[channel.channel_id, shift_id, day] = shift is not None and any(
+                    channel.need(day, h, settings.holidays) for h in shift.hours()
+                )
+    for person in settings.people:
+        for day in days:
+            for channel in settings.channels:
+                for shift_id in channel.shifts:
+                    if useful[channel.channel_id, shift_id, day]:
+                        options.append(
+                            Option(person, day, settings.shift(shift_id), channel, x=None)
+                        )
+    options.extend(kept_options(settings, kept))
+    return options
+
+
+def kept_options(settings: RotaSettings, duties: Iterable[Duty], *, kept: bool = True):
+    """Duties as taken options (the constant 1). Duties of people or channels no longer in
+    rota.yml are left out (they cannot break a rule of the rota as it is now)."""
+    for duty in duties:
+        person, channel = settings.person(duty.employee_id), settings.channel(duty.channel)
+        if person is not None and channel is not None:
+            yield Option(person, duty.day, duty.times, channel, x=1, kept=kept, duty=duty)
+
+
+def plan_duties(
+    settings: RotaSettings,
+    first: dt.date,
+    last: dt.date,
+    *,
+    kept: Sequence[Duty] = (),
+    known_from: dt.date | None = None,
+    seconds: float = DEFAULT_SECONDS,
+    workers: int = DEFAULT_WORKERS,
+    seed: int = 0,
+) -> tuple[list[Duty], SolveStats]:
+    """Solve the rota for ``first``..``last`` with ``kept`` duties (earlier plans, outside
+    the period) fixed; returns the period's duties and how the solver did."""
+    from ortools.sat.python import cp_model
+
+    started = time.perf_counter()
+    model = cp_model.CpModel()
+    board = ModelBoard(
+        settings,
+        candidate_options(settings, first, last, kept),
+        (first, last),
+        known_from or first,
+        model=model,
+    )
+    filters = tuple(r for r in RULES if r.filter)
+    apply_rules(board, filters)
+    live = [o for o in board.options if not o.removed and not o.kept]
+    for o in live:
+        o.x = model.new_bool_var("")
+    board.options = [o for o in board.options if not o.removed]
+    board._index = None
+    apply_rules(board, tuple(r for r in RULES if not r.filter))
+    greedy = warm_start(settings, first, last, live, [o for o in board.options if o.kept])
+    before_solve = time.perf_counter()
+    # the time limit is for the whole plan: building the model took some of it
+    left = max(1.0, seconds - (before_solve - started))
+    solver, status = _solve_in_two_steps(model, board, live, greedy, left, workers, seed)
+    solve_seconds = time.perf_counter() - before_solve
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise RemoteOpsError(
+            "No rota could be planned: "
+            + (
+                "the duties kept from earlier plans already break a rule."
+                if status == cp_model.INFEASIBLE
+                else f"the solver found none within {seconds:g} s."
+            ),
+            hint="Run 'remoteops rota check' on the kept plan, or give more time with --seconds.",
+        )
+    duties = sorted(
+        Duty(
+            day=o.day,
+            employee_id=o.person.employee_id,
+            channel=o.channel.channel_id,
+            start=o.shift.start,
+            end=o.shift.end,
+            break_minutes=o.shift.break_minutes,
+            shift=o.shift.shift_id,
+        )
+        for o in live
+        if solver.value(o.x)
+    )
+    stats = SolveStats(
+        status="optimal" if status == cp_model.OPTIMAL else "feasible",
+        seconds=round(time.perf_counter() - started, 2),
+        solve_seconds=round(solve_seconds, 2),
+        objective=solver.objective_value,
+        bound=solver.best_objective_bound,
+        workers=int(workers),
+        time_limit=float(seconds),
+        seed=int(seed),
+        variables=len(live),
+    )
+    return duties, stats
+
+
+def _solve_in_two_steps(
+    model, board: ModelBoard, live: list[Option], greedy, seconds, workers, seed
+):
+    """First the most coverage (missing person-hours), then, with coverage held there, the
+    soft rules; half the time for each (the first step hands its unused time to the
+    second). Both start from the greedy rota (:mod:`remoteops.rota.warmstart`); the second
+    from the first's rota only if that covers more. The first step is skipped when the
+    greedy rota leaves nothing uncovered."""
+    import os
+
+    from ortools.sat.python import cp_model
+
+    started = time.perf_counter()
+    chosen, uncovered = greedy
+
+    def solve(limit: float, *, fixed: bool = False):
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.1, float(limit))
+        solver.parameters.num_workers = int(workers)
+        solver.parameters.random_seed = int(seed)
+        solver.parameters.fix_variables_to_their_hinted_value = fixed
+        solver.parameters.log_search_progress = bool(os.environ.get("REMOTEOPS_ROTA_LOG"))
+        return solver, solver.solve(model)
+
+    def hint(taken) -> None:
+        """Hint every variable: the options as ``taken`` says, the helper variables (gaps,
+        spreads, "any of") as a solve with the options fixed gives them."""
+        model.clear_hints()
+        for o in live:
+            model.add_hint(o.x, taken(o))
+        solver, status = solve(min(5.0, seconds / 4), fixed=True)
+        model.clear_hints()
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            for i in range(len(model.proto.variables)):
+                var = model.get_int_var_from_proto_index(i)
+                model.add_hint(var, solver.value(var))
+        else:  # should not happen: the options alone are hinted
+            for o in live:
+                model.add_hint(o.x, taken(o))
+
+    missing = cp_model.LinearExpr.sum(board.missing) if board.missing else 0
+    objective = list(board.objective) + [m * board.rules.weights.coverage for m in board.missing]
+    if board.missing and uncovered:
+        model.minimize(missing)
+        hint(lambda o: id(o) in chosen)
+        solver, status = solve(seconds / 2)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return solver, status
+        best = int(round(solver.objective_value))
+        model.add(missing <= best)
+        model.minimize(cp_model.LinearExpr.sum(objective))
+        if best < uncovered:
+            values = {id(o): solver.boolean_value(o.x) for o in live}
+            hint(lambda o: values[id(o)])
+        else:
+            hint(lambda o: id(o) in chosen)
+    else:
+        if board.missing:
+            model.add(missing <= 0)
+        model.minimize(cp_model.LinearExpr.sum(objective) if objective else 0)
+        hint(lambda o: id(o) in chosen)
+    return solve(seconds - (time.perf_counter() - started))
