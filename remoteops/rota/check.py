@@ -40,6 +40,15 @@ class CheckResult:
     def overall_coverage(self) -> float:
         return min(self.coverage.values(), default=100.0)
 
+    def summary(self) -> dict:
+        """Coverage, gaps, violations and fairness spreads, for JSON."""
+        return {
+            "coverage": self.coverage_rows(),
+            "gaps": [g.as_row() for g in self.gaps],
+            "violations": [v.as_row() for v in self.violations],
+            "spreads": self.spreads,
+        }
+
     def coverage_rows(self) -> list[dict]:
         rows = []
         for channel, percent in self.coverage.items():

@@ -43,6 +43,7 @@ ABSENCE_COLUMNS = {
     "kind": ("Art", "type"),
     "shift": ("Schicht", "wish"),
     "note": ("Notiz", "Bemerkung", "comment"),
+    "name": ("Name",),  # in the template, for the lead; not read
 }
 
 
@@ -336,18 +337,28 @@ def read_absences(
     problems,
 ) -> list[Absence]:
     """The absences and wishes in ``path`` (one row: employee_id, from, to, kind, shift)."""
-    table = read_csv(
+    table = read_absences_table(path, display_name)
+    problems.items.extend(table.problems)
+    if any(p.severity == "error" for p in table.problems):
+        return []
+    return absences_from_rows(table.rows, display_name, people, shifts, problems)
+
+
+def read_absences_table(path: Path, display_name: str):
+    return read_csv(
         path,
         display_name=display_name,
         aliases=inv._aliases(ABSENCE_COLUMNS),
         required=("employee_id", "from", "kind"),
     )
-    problems.items.extend(table.problems)
-    if any(p.severity == "error" for p in table.problems):
-        return []
+
+
+def absences_from_rows(
+    rows, display_name: str, people: dict[str, RotaPerson], shifts: Iterable[str], problems
+) -> list[Absence]:
     shifts = set(shifts)
     found = []
-    for row in table.rows:
+    for row in rows:
         f = inv._Fields(problems, display_name, row)
         f.plain_text({"note": 200})
         employee_id = f.text("employee_id", what="the employee's ID")

@@ -19,6 +19,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from remoteops.errors import Problem, RemoteOpsError
+
 #: The file in the inventory folder, and the absences file it names by default.
 ROTA_FILE = "rota.yml"
 ABSENCES_FILE = "rota_absences.csv"
@@ -147,7 +149,7 @@ class Weights:
     wishes: int = 30  # per wish not granted
     rotation: int = 15  # per person who never takes a rotating role in the period
     stable: int = 4  # per extra shift pattern in a person's week
-    shift: int = 1  # per duty (no needless duties)
+    shift: int = 100  # per duty: no needless duties (more than a fairness gain)
 
 
 @dataclass(frozen=True)
@@ -232,3 +234,17 @@ class Duty:
     @property
     def work_minutes(self) -> int:
         return self.times.work_minutes
+
+
+class RotaFileError(RemoteOpsError):
+    """A CSV for the rota (absences, an imported rota) has wrong rows; lists them all."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        errors = [p for p in problems if p.severity == "error"]
+        lines = "\n".join(f"  {p}" for p in errors[:20])
+        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        super().__init__(
+            f"{file} has {len(errors)} error(s):\n{lines}{more}",
+            hint="Fix these rows and run the command again; nothing was changed.",
+        )
+        self.problems = problems
