@@ -79,6 +79,9 @@ class ModelBoard(Board):
         missing = self.model.new_int_var(0, need, "")
         self.model.add(value + missing >= need)
         self.missing.append(missing)
+        surplus = self.model.new_int_var(0, 10_000, "")
+        self.model.add(surplus >= value - need)
+        self.objective.append(surplus * self.rules.weights.surplus)
 
     def penalty(self, value, weight):
         if not isinstance(value, int) and weight:

@@ -269,7 +269,7 @@ def free_sundays(board: Board) -> None:
         in_year = len(_sundays(board, dt.date(year, 1, 1), dt.date(year, 12, 31)))
         if not known:
             continue
-        free = math.ceil(per_year * len(known) / in_year)
+        free = math.floor(per_year * len(known) / in_year)
         allowed = len(known) - free
         for person in board.people():
             worked = [o for s in known for o in board.on(person, s)]

@@ -144,6 +144,7 @@ class Weights:
     """How much each soft rule counts (per unit) in the solver's objective."""
 
     coverage: int = 1000  # per person-hour missing
+    surplus: int = 20  # per person-hour more than needed (never bought with fairness)
     fairness: int = 40  # per duty of spread (max - min) in late, weekend, on-call duties
     hours_fairness: int = 2  # per hour of spread in planned hours
     wishes: int = 30  # per wish not granted
