@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python bench/contracts.py
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/routes.py
+	$(BIN)/python bench/rota.py
 
 setup: $(VENV)/.installed
 

@@ -167,6 +167,10 @@ class Board:
         option.removed = True
         self._index = None
 
+    def works(self, person: RotaPerson, day: dt.date) -> Value:
+        """How many duties ``person`` has on ``day`` (one value, however many options)."""
+        return self.total(o.x for o in self.on(person, day))
+
     # -- what the rules state (the two boards differ here) ----------------------------------
     def total(self, values: Iterable[Value], weights: Iterable[int] | None = None) -> Value:
         raise NotImplementedError
@@ -188,7 +192,10 @@ class Board:
     def any_of(self, values: Sequence[Value]) -> Value:
         raise NotImplementedError
 
-    def cover(self, channel: Channel, day: dt.date, hour: int, value: Value, need: int) -> None:
+    def cover(
+        self, channel: Channel, day: dt.date, hours: list[tuple[int, int]], value: Value
+    ) -> None:
+        """``value`` people on ``channel`` in each of ``hours`` ((hour, people needed))."""
         raise NotImplementedError
 
     def penalty(self, value: Value, weight: int) -> None:
@@ -228,8 +235,9 @@ class CheckBoard(Board):
     def any_of(self, values):
         return int(any(values))
 
-    def cover(self, channel, day, hour, value, need):
-        self.coverage[channel.channel_id, day, hour] = (min(value, need), need)
+    def cover(self, channel, day, hours, value):
+        for hour, need in hours:
+            self.coverage[channel.channel_id, day, hour] = (min(value, need), need)
 
     def penalty(self, value, weight):
         assert self.rule is not None

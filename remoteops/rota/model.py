@@ -52,6 +52,21 @@ class ModelBoard(Board):
             return constant
         return cp_model.LinearExpr.weighted_sum(variables, coefficients) + constant
 
+    def works(self, person, day):
+        """One integer variable per person and day for the sum of its options, so the rules
+        over weeks and Sundays stay short (a term a day, not an option a day)."""
+        key = (person.employee_id, day)
+        cache = self.__dict__.setdefault("_works", {})
+        if key not in cache:
+            value = super().works(person, day)
+            if not isinstance(value, int):
+                options = len(self.on(person, day))
+                w = self.model.new_int_var(0, options, "")
+                self.model.add(w == value)
+                value = w
+            cache[key] = value
+        return cache[key]
+
     def forbid(self, option, message):
         if not option.kept:
             self.remove(option)
@@ -73,15 +88,28 @@ class ModelBoard(Board):
         self.model.add_max_equality(y, variables)
         return y
 
-    def cover(self, channel, day, hour, value, need):
+    def cover(self, channel, day, hours, value):
         if isinstance(value, int):
             return
-        missing = self.model.new_int_var(0, need, "")
-        self.model.add(value + missing >= need)
-        self.missing.append(missing)
-        surplus = self.model.new_int_var(0, 10_000, "")
-        self.model.add(surplus >= value - need)
-        self.objective.append(surplus * self.rules.weights.surplus)
+        covered = self._materialize(value, 10_000)
+        per_need: dict[int, int] = {}
+        for _hour, need in hours:
+            per_need[need] = per_need.get(need, 0) + 1
+        for need, count in per_need.items():
+            missing = self.model.new_int_var(0, need, "")
+            self.model.add(covered + missing >= need)
+            self.missing.append(missing * count)
+            surplus = self.model.new_int_var(0, 10_000, "")
+            self.model.add(surplus >= covered - need)
+            self.objective.append(surplus * (count * self.rules.weights.surplus))
+
+    def _materialize(self, value, upper: int):
+        """An integer variable equal to ``value`` (a long sum), used in several constraints."""
+        if isinstance(value, int):
+            return value
+        var = self.model.new_int_var(0, upper, "")
+        self.model.add(var == value)
+        return var
 
     def penalty(self, value, weight):
         if not isinstance(value, int) and weight:
@@ -94,6 +122,7 @@ class ModelBoard(Board):
         if not variables or not weight:
             return
         n = len(values)
+        values = [self._materialize(v, 1_000_000) for v in values]
         high = self.model.new_int_var(0, 1_000_000, "")
         low = self.model.new_int_var(0, 1_000_000, "")
         total = self.model.new_int_var(0, 100_000_000, "")
@@ -195,17 +224,12 @@ def plan_duties(
     before_solve = time.perf_counter()
     # the time limit is for the whole plan: building the model took some of it
     left = max(1.0, seconds - (before_solve - started))
-    solver, status = _solve_in_two_steps(model, board, live, greedy, left, workers, seed)
+    outcome = _solve_in_two_steps(model, board, live, greedy, left, workers, seed)
     solve_seconds = time.perf_counter() - before_solve
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if outcome.taken is None:
         raise RemoteOpsError(
-            "No rota could be planned: "
-            + (
-                "the duties kept from earlier plans already break a rule."
-                if status == cp_model.INFEASIBLE
-                else f"the solver found none within {seconds:g} s."
-            ),
-            hint="Run 'remoteops rota check' on the kept plan, or give more time with --seconds.",
+            "No rota could be planned: the duties kept from earlier plans already break a rule.",
+            hint="Run 'remoteops rota check' to see which.",
         )
     duties = sorted(
         Duty(
@@ -218,20 +242,28 @@ def plan_duties(
             shift=o.shift.shift_id,
         )
         for o in live
-        if solver.value(o.x)
+        if id(o) in outcome.taken
     )
     stats = SolveStats(
-        status="optimal" if status == cp_model.OPTIMAL else "feasible",
+        status=outcome.status,
         seconds=round(time.perf_counter() - started, 2),
         solve_seconds=round(solve_seconds, 2),
-        objective=solver.objective_value,
-        bound=solver.best_objective_bound,
+        objective=outcome.objective,
+        bound=outcome.bound,
         workers=int(workers),
         time_limit=float(seconds),
         seed=int(seed),
         variables=len(live),
     )
     return duties, stats
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    taken: set[int] | None  # ids of the options taken; None: no rota at all (infeasible)
+    status: str  # optimal, feasible, or "warm start" (the solver improved nothing in time)
+    objective: float
+    bound: float
 
 
 def _solve_in_two_steps(
@@ -249,18 +281,23 @@ def _solve_in_two_steps(
     started = time.perf_counter()
     chosen, uncovered = greedy
 
-    def solve(limit: float, *, fixed: bool = False):
+    def solve(limit: float, *, fixed: bool = False, presolve: bool = True):
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.1, float(limit))
         solver.parameters.num_workers = int(workers)
         solver.parameters.random_seed = int(seed)
         solver.parameters.fix_variables_to_their_hinted_value = fixed
+        # presolve (probing above all) takes most of the time on a month of 150 people on
+        # 2 cores and finds little here; the last step starts from a complete rota instead
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.cp_model_presolve = presolve
         solver.parameters.log_search_progress = bool(os.environ.get("REMOTEOPS_ROTA_LOG"))
         return solver, solver.solve(model)
 
-    def hint(taken) -> None:
+    def hint(taken) -> bool:
         """Hint every variable: the options as ``taken`` says, the helper variables (gaps,
-        spreads, "any of") as a solve with the options fixed gives them."""
+        spreads, "any of") as a solve with the options fixed gives them. False if the
+        options break a constraint (then only they are hinted)."""
         model.clear_hints()
         for o in live:
             model.add_hint(o.x, taken(o))
@@ -270,29 +307,45 @@ def _solve_in_two_steps(
             for i in range(len(model.proto.variables)):
                 var = model.get_int_var_from_proto_index(i)
                 model.add_hint(var, solver.value(var))
-        else:  # should not happen: the options alone are hinted
-            for o in live:
-                model.add_hint(o.x, taken(o))
+            return True
+        for o in live:
+            model.add_hint(o.x, taken(o))
+        return False
 
     missing = cp_model.LinearExpr.sum(board.missing) if board.missing else 0
     objective = list(board.objective) + [m * board.rules.weights.coverage for m in board.missing]
+    best_known = chosen  # the rota to fall back on if the solver finds nothing in time
     if board.missing and uncovered:
         model.minimize(missing)
-        hint(lambda o: id(o) in chosen)
+        if not hint(lambda o: id(o) in chosen):
+            model.clear_hints()
         solver, status = solve(seconds / 2)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return solver, status
-        best = int(round(solver.objective_value))
-        model.add(missing <= best)
-        model.minimize(cp_model.LinearExpr.sum(objective))
-        if best < uncovered:
-            values = {id(o): solver.boolean_value(o.x) for o in live}
-            hint(lambda o: values[id(o)])
+        if status == cp_model.INFEASIBLE:
+            return _Outcome(None, "infeasible", 0.0, 0.0)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best = int(round(solver.objective_value))
+            if best < uncovered:
+                best_known = {id(o) for o in live if solver.boolean_value(o.x)}
+            model.add(missing <= min(best, uncovered))
         else:
-            hint(lambda o: id(o) in chosen)
-    else:
-        if board.missing:
-            model.add(missing <= 0)
-        model.minimize(cp_model.LinearExpr.sum(objective) if objective else 0)
-        hint(lambda o: id(o) in chosen)
-    return solve(seconds - (time.perf_counter() - started))
+            model.add(missing <= uncovered)
+    elif board.missing:
+        model.add(missing <= 0)
+    model.minimize(cp_model.LinearExpr.sum(objective) if objective else 0)
+    valid = hint(lambda o: id(o) in best_known)
+    solver, status = solve(seconds - (time.perf_counter() - started), presolve=not valid)
+    if status == cp_model.INFEASIBLE:
+        return _Outcome(None, "infeasible", 0.0, 0.0)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if not valid:
+            raise RemoteOpsError(
+                f"No rota was found within {seconds:g} s.",
+                hint="Give the solver more time with --seconds.",
+            )
+        return _Outcome(best_known, "warm start", float("nan"), float("nan"))
+    return _Outcome(
+        {id(o) for o in live if solver.boolean_value(o.x)},
+        "optimal" if status == cp_model.OPTIMAL else "feasible",
+        solver.objective_value,
+        solver.best_objective_bound,
+    )

@@ -201,7 +201,7 @@ def days_a_week(board: Board) -> None:
     for person in board.people():
         for (year, week), options in sorted(by_week(board.of(person)).items()):
             board.at_most(
-                board.total(o.x for o in options),
+                board.total(board.works(person, d) for d in sorted({o.day for o in options})),
                 limit,
                 lambda n, year=year, week=week, person=person: (
                     f"{who(person)} has {n} duties in week {year}-W{week:02d}; at most {limit}."
@@ -272,11 +272,11 @@ def free_sundays(board: Board) -> None:
         free = math.floor(per_year * len(known) / in_year)
         allowed = len(known) - free
         for person in board.people():
-            worked = [o for s in known for o in board.on(person, s)]
+            worked = [s for s in known if board.on(person, s)]
             if not worked:
                 continue
             board.at_most(
-                board.total(o.x for o in worked),
+                board.total(board.works(person, s) for s in worked),
                 allowed,
                 lambda n, person=person, known=known, free=free: (
                     f"{who(person)} works {n} of the {len(known)} Sundays from "
@@ -311,10 +311,9 @@ def replacement_rest_day(board: Board) -> None:
                         for k in range((last - first).days + 1)
                         if not rest_day(first + dt.timedelta(days=k), board.holidays)
                     ]
-                    worked = [o for s in chosen for o in board.on(person, s)]
-                    worked += [o for d in weekdays for o in board.on(person, d)]
+                    worked = [d for d in (*chosen, *weekdays) if board.on(person, d)]
                     board.at_most(
-                        board.total(o.x for o in worked),
+                        board.total(board.works(person, d) for d in worked),
                         len(weekdays),
                         lambda n, chosen=chosen, weekdays=weekdays, person=person: (
                             f"{who(person)} works on Sunday "
@@ -354,6 +353,7 @@ def on_call_weeks(board: Board) -> None:
 
 # -- soft -----------------------------------------------------------------------------------
 def coverage(board: Board) -> None:
+    """People per channel and hour; hours covered by the same options are one statement."""
     by_channel_day: dict[tuple[str, dt.date], list[Option]] = defaultdict(list)
     for o in board.options:
         if not o.removed and board.in_period(o.day):
@@ -363,11 +363,15 @@ def coverage(board: Board) -> None:
         for k in range((last - first).days + 1):
             day = first + dt.timedelta(days=k)
             options = by_channel_day.get((channel.channel_id, day), [])
+            groups: dict[tuple[int, ...], list[tuple[int, int]]] = defaultdict(list)
             for hour in range(24):
                 need = channel.need(day, hour, board.holidays)
                 if need:
-                    there = [o.x for o in options if hour in o.shift.hours()]
-                    board.cover(channel, day, hour, board.total(there), need)
+                    there = tuple(i for i, o in enumerate(options) if hour in o.shift.hours())
+                    groups[there].append((hour, need))
+            for there, hours in groups.items():
+                value = board.total(options[i].x for i in there)
+                board.cover(channel, day, hours, value)
 
 
 def duty_kinds(option: Option, settings: RotaSettings) -> dict[str, bool]:
