@@ -482,9 +482,15 @@ def stable_weeks(board: Board) -> None:
 
 
 def few_duties(board: Board) -> None:
+    """No needless duties, and no longer ones than needed."""
+    w = board.rules.weights
+    options = [o for o in board.options if not o.removed and board.in_period(o.day)]
     board.penalty(
-        board.total(o.x for o in board.options if not o.removed and board.in_period(o.day)),
-        board.rules.weights.shift,
+        board.total(
+            (o.x for o in options),
+            (w.shift + w.hour * o.shift.work_minutes // 60 for o in options),
+        ),
+        1,
     )
 
 

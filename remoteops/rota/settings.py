@@ -151,6 +151,7 @@ class Weights:
     rotation: int = 15  # per person who never takes a rotating role in the period
     stable: int = 4  # per extra shift pattern in a person's week
     shift: int = 100  # per duty: no needless duties (more than a fairness gain)
+    hour: int = 10  # per planned hour: the shorter pattern where it covers as much
 
 
 @dataclass(frozen=True)

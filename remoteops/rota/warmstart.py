@@ -135,7 +135,7 @@ def warm_start(
                     kinds = duty_kinds(o, settings)
                     burden = sum(person.kinds[kind] for kind, yes in kinds.items() if yes)
                     load = person.minutes / max(o.person.weekly_hours, 1.0)
-                    key = (-gain, burden, load, o.person.employee_id)
+                    key = (-gain, o.shift.work_minutes, burden, load, o.person.employee_id)
                     if best_key is None or key < best_key:
                         best, best_key = o, key
                 if best is None:
