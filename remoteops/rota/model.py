@@ -294,14 +294,15 @@ def _solve_in_two_steps(
         solver.parameters.log_search_progress = bool(os.environ.get("REMOTEOPS_ROTA_LOG"))
         return solver, solver.solve(model)
 
-    def hint(taken) -> bool:
+    def hint(taken) -> bool | None:
         """Hint every variable: the options as ``taken`` says, the helper variables (gaps,
         spreads, "any of") as a solve with the options fixed gives them. False if the
-        options break a constraint (then only they are hinted)."""
+        options break a constraint, None if that solve ran out of time (then only the
+        options are hinted)."""
         model.clear_hints()
         for o in live:
             model.add_hint(o.x, taken(o))
-        solver, status = solve(min(5.0, seconds / 4), fixed=True)
+        solver, status = solve(max(2.0, min(5.0, seconds / 4)), fixed=True)
         model.clear_hints()
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             for i in range(len(model.proto.variables)):
@@ -310,7 +311,7 @@ def _solve_in_two_steps(
             return True
         for o in live:
             model.add_hint(o.x, taken(o))
-        return False
+        return False if status == cp_model.INFEASIBLE else None
 
     missing = cp_model.LinearExpr.sum(board.missing) if board.missing else 0
     objective = list(board.objective) + [m * board.rules.weights.coverage for m in board.missing]
@@ -333,15 +334,17 @@ def _solve_in_two_steps(
         model.add(missing <= 0)
     model.minimize(cp_model.LinearExpr.sum(objective) if objective else 0)
     valid = hint(lambda o: id(o) in best_known)
-    solver, status = solve(seconds - (time.perf_counter() - started), presolve=not valid)
+    solver, status = solve(seconds - (time.perf_counter() - started), presolve=valid is not True)
     if status == cp_model.INFEASIBLE:
         return _Outcome(None, "infeasible", 0.0, 0.0)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if not valid:
+        if valid is False:
             raise RemoteOpsError(
                 f"No rota was found within {seconds:g} s.",
                 hint="Give the solver more time with --seconds.",
             )
+        # out of time before the solver improved it: the warm start, which keeps the hard
+        # rules by construction (and is checked against all of them like any rota)
         return _Outcome(best_known, "warm start", float("nan"), float("nan"))
     return _Outcome(
         {id(o) for o in live if solver.boolean_value(o.x)},
