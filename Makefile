@@ -26,10 +26,14 @@ demo: setup
 	$(BIN)/remoteops --inventory inventory routes plan --from 2026-12-01 --days 8
 	$(BIN)/remoteops --inventory inventory routes sheet 2026-12-01
 	$(BIN)/remoteops --inventory inventory routes map
+	@echo "== Planning the support rota for 4 weeks from 2027-01-04 (phone, chat, tickets, triage, IT on-call)"
+	$(BIN)/remoteops --inventory inventory rota plan --from 2027-01-04 --weeks 4
+	$(BIN)/remoteops --inventory inventory rota export --week 2027-W01
 	@echo
 	@echo "Done. Inputs: inventory/ (see inventory/README.md). State: .remoteops/state.db."
 	@echo "Outputs (owner-only): out/contracts/ (agreement packets, manifest.csv),"
-	@echo "  out/routes/ (run sheets as PDF and CSV, route maps)."
+	@echo "  out/routes/ (run sheets as PDF and CSV, route maps),"
+	@echo "  out/rota/ (the support rota: CSV, JSON, calendars, the printable week)."
 	@echo "Try: $(BIN)/remoteops employees show E0001   or   $(BIN)/remoteops --help"
 
 ## test: set everything up and run the whole test suite
@@ -48,6 +52,7 @@ bench: setup
 	$(BIN)/python bench/contracts.py
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/routes.py
+	$(BIN)/python bench/rota.py
 
 setup: $(VENV)/.installed
 

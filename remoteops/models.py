@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from remoteops.logo import Logo
+    from remoteops.rota.settings import RotaSettings
 
 #: Weekday numbers as ``datetime.date.weekday()`` returns them (Monday = 0).
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -256,6 +257,7 @@ class Company:
     employees: tuple[Employee, ...]
     assets: tuple[Asset, ...]
     workstations: tuple[Workstation, ...]
+    rota: RotaSettings | None = None  # rota.yml, if the company has a support rota
 
     def __post_init__(self) -> None:
         # Indexes, so per-employee look-ups stay cheap for thousands of employees. They are
