@@ -39,7 +39,13 @@ import yaml
 
 from remoteops.errors import RemoteOpsError, UsageError
 from remoteops.provision.messages import ansible_errors, failure_message, unreachable_message
-from remoteops.provision.results import HostResult, ProgressUpdate, ProvisionRun
+from remoteops.provision.results import (
+    Change,
+    HostResult,
+    ProgressUpdate,
+    ProvisionRun,
+    change_from_result,
+)
 
 VAULT_PASSWORD_ENV = "REMOTEOPS_VAULT_PASSWORD"
 #: Environment variables whose values never reach ansible-playbook or its artifacts.
@@ -350,6 +356,7 @@ class _HostState:
     failed: bool = False
     changed: bool = False
     reached: bool = False  # False for a host only announced by the outline so far
+    changes: list[Change] = field(default_factory=list)  # with --diff
 
 
 class _EventCollector:
@@ -426,6 +433,9 @@ class _EventCollector:
         if kind == "runner_on_ok":
             state = "changed" if result.get("changed") else "ok"
             host.changed = host.changed or bool(result.get("changed"))
+            change = change_from_result(task, result.get("diff")) if result.get("changed") else None
+            if change is not None:
+                host.changes.append(change)
             if data.get("role") in REPORT_ROLES and isinstance(result.get("msg"), dict):
                 host.report.update(result["msg"])
         elif kind == "runner_on_failed" and not data.get("ignore_errors"):
@@ -473,6 +483,7 @@ class _EventCollector:
                     employee_id=employee_ids.get(name),
                     failed_task=host.failed_task,
                     message=host.message,
+                    changes=tuple(host.changes),
                     report=host.report,
                 )
             )
