@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from routes_helpers import FAST, MONDAY, company, ring
+from routes_helpers import FAST, MONDAY, company, data_block, ring
 
 from remoteops.models import Van
 from remoteops.routes.maps import map_html, script_json
@@ -30,14 +30,6 @@ MKDIR = "{{ cycler.__init__.__globals__.os.mkdir(dict(PWNED=1)|first) }}"
 LONE = "Lone {{ brace"
 #: "Van 49" if rendered as a template; "$\\foo$" crashes matplotlib if parsed as mathtext.
 VAN = "Van {{ 7*7 }} $\\foo$"
-
-
-def data_block(page: str) -> dict:
-    match = re.search(
-        r'<script type="application/json" id="routes-data">(.*?)</script>', page, re.S
-    )
-    assert match, "the map page has its data block"
-    return json.loads(match.group(1))
 
 
 def _set_names(root: Path, names: dict[str, str]) -> None:
