@@ -27,6 +27,7 @@ def scheduled(cli, root) -> list[dict]:
     return [r for r in rows if r["home_office_start"]]
 
 
+@pytest.mark.slow
 def test_render_status_mark_round_trip(cli, company_dir, tmp_path):
     someone = scheduled(cli, company_dir)[0]
     eid = someone["employee_id"]
@@ -90,6 +91,7 @@ def test_bad_older_than_is_a_usage_error(cli, company_dir):
     assert result.exit_code == 2 and "7d" in result.stderr
 
 
+@pytest.mark.slow
 def test_bundled_templates_check(cli, company_dir):
     result = cli("-i", company_dir, "contracts", "check")
     assert result.exit_code == 0 and "OK" in result.stdout
@@ -103,6 +105,7 @@ def test_broken_templates_folder_is_reported(cli, company_dir, tmp_path):
     assert result.exit_code == 1 and "problem" in result.stderr
 
 
+@pytest.mark.slow
 def test_repeating_a_step_keeps_its_first_date(cli, company_dir):
     eid = scheduled(cli, company_dir)[0]["employee_id"]
     assert cli("-i", company_dir, "contracts", "render", eid, "--json").exit_code == 0
@@ -150,6 +153,7 @@ def _outside_css(tmp_path):
 
 
 @pytest.mark.parametrize("case", ["file-url", "symlink-out", "http", "template-symlink"])
+@pytest.mark.slow
 def test_check_refuses_what_render_refuses(cli, company_dir, tmp_path, case):
     if case == "file-url":
         folder, refused = _templates_with(tmp_path, "t", "file:///etc/hostname"), "/etc/hostname"
@@ -183,6 +187,7 @@ def test_every_contracts_help_has_an_example(cli):
         assert "Example:" in shown.stdout and "remoteops contracts" in shown.stdout, command
 
 
+@pytest.mark.slow
 def test_formula_like_names_are_inert_in_status_csv_and_manifest(cli, company_dir, tmp_path):
     from remoteops.csvio import from_spreadsheet_cell
     from remoteops.synthetic import EMPLOYEE_COLUMNS

@@ -145,6 +145,7 @@ def test_pending_and_older_than(conn):
     assert document_status(conn, employee_ids=["E3"])[0].status == "signed"
 
 
+@pytest.mark.slow
 def test_renderer_records_into_the_state_store_with_audit(tmp_path, synthetic_company, templates):
     store = StateStore(tmp_path / "state.db")
     documents = SqliteDocumentStore(store.transaction, audit=store.audit)

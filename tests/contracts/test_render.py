@@ -48,6 +48,7 @@ LANGUAGE_MARKERS = {
 # -- the sample company ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sample_packets_render_without_failures(sample_render, sample_ids):
     out, report = sample_render
     assert report.failures == []
@@ -57,6 +58,7 @@ def test_sample_packets_render_without_failures(sample_render, sample_ids):
     }
 
 
+@pytest.mark.slow
 def test_sample_packets_hold_the_employees_own_data(sample_pdfs, sample_company, sample_ids):
     for eid in sample_ids:
         employee = sample_company.employee(eid)
@@ -87,6 +89,7 @@ def _personal_values(company, employee) -> set[str]:
     return {v for v in values if v}
 
 
+@pytest.mark.slow
 def test_no_packet_carries_any_other_employees_data(sample_pdfs, sample_company, sample_ids):
     """Every other employee of the company (all of them, not only those rendered): none of
     their names, streets, e-mail addresses, phone numbers, serials or asset tags is in the
@@ -117,6 +120,7 @@ def test_no_packet_carries_any_other_employees_data(sample_pdfs, sample_company,
         assert found == [], f"{eid}'s packet carries other employees' data: {found}"
 
 
+@pytest.mark.slow
 def test_sample_packets_are_in_the_right_language(sample_pdfs, sample_company, sample_ids):
     for eid in sample_ids:
         lang = sample_company.employee(eid).language
@@ -126,6 +130,7 @@ def test_sample_packets_are_in_the_right_language(sample_pdfs, sample_company, s
         assert absent not in text
 
 
+@pytest.mark.slow
 def test_sample_packets_switch_on_the_work_model(sample_pdfs, sample_company, sample_ids):
     words = {
         ("de", "telearbeit"): "Telearbeit im Sinne von § 2 Abs. 7",
@@ -147,6 +152,7 @@ def test_sample_packets_switch_on_the_work_model(sample_pdfs, sample_company, sa
     assert {("de", "telearbeit"), ("en", "telearbeit")} <= seen
 
 
+@pytest.mark.slow
 def test_no_template_syntax_and_no_none(sample_pdfs, sample_ids):
     for eid in sample_ids:
         for page in sample_pdfs[eid].pages:
@@ -154,6 +160,7 @@ def test_no_template_syntax_and_no_none(sample_pdfs, sample_ids):
             assert not re.search(r"\bNone\b", page)
 
 
+@pytest.mark.slow
 def test_page_count_and_numbering(sample_render, sample_pdfs, sample_company, sample_ids):
     _, report = sample_render
     for eid in sample_ids:
@@ -171,6 +178,7 @@ def test_page_count_and_numbering(sample_render, sample_pdfs, sample_company, sa
                 assert record.document_id in page
 
 
+@pytest.mark.slow
 def test_packets_are_pdfa_3b_as_far_as_can_be_checked(sample_pdfs, sample_company, sample_ids):
     """qpdf --check clean, fonts embedded with one subset tag per program, the XMP parsed
     as XML saying PDF/A-3B and agreeing with the document info, one output intent with a
@@ -190,6 +198,7 @@ def test_packets_are_pdfa_3b_as_far_as_can_be_checked(sample_pdfs, sample_compan
         assert raw.startswith(b"%PDF-1.7\n%")
 
 
+@pytest.mark.slow
 def test_the_pdfa_check_finds_what_breaks_pdfa(sample_pdfs, sample_ids, tmp_path):
     """The check above can fail: copies of a packet with the same bytes changed in place
     (so the file stays readable) are each refused, naming the problem."""
@@ -219,6 +228,7 @@ def test_the_pdfa_check_finds_what_breaks_pdfa(sample_pdfs, sample_ids, tmp_path
     path.unlink()
 
 
+@pytest.mark.slow
 def test_files_are_private_and_listed_in_the_manifest(sample_render, sample_ids):
     out, report = sample_render
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
@@ -235,6 +245,7 @@ def test_files_are_private_and_listed_in_the_manifest(sample_render, sample_ids)
     assert not list(out.rglob("*.part"))
 
 
+@pytest.mark.slow
 def test_naive_and_sheet_rendering_show_the_same_pages(
     tmp_path, request, sample_company, templates
 ):
@@ -284,6 +295,7 @@ def test_naive_and_sheet_rendering_show_the_same_pages(
 LONG_NAME = "Maximiliane-Aurelia " + "Xylophon" * 24  # 212 characters
 
 
+@pytest.mark.slow
 def test_injection_and_odd_names_render_literally(tmp_path, synthetic_company, templates):
     names = ["O'Brien", "Müller-Lüdenscheidt", "<script>alert(1)</script>", "{{ 7*7 }}", LONG_NAME]
     staff = synthetic_company.employees[: len(names)]
@@ -306,6 +318,7 @@ def test_injection_and_odd_names_render_literally(tmp_path, synthetic_company, t
             assert " 49" not in flat(pdf.text).replace("+49", "")
 
 
+@pytest.mark.slow
 def test_missing_field_stops_only_that_employee(tmp_path, synthetic_company, templates):
     good, bad = synthetic_company.employees[0], synthetic_company.employees[1]
     company = with_employees(synthetic_company, [good, replace(bad, home_office_start=None)])
@@ -337,6 +350,7 @@ def test_employee_without_devices_is_listed_not_rendered(tmp_path, synthetic_com
 # -- incremental runs ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rerun_renders_nothing_and_a_change_renders_only_that_packet(
     tmp_path, synthetic_company, templates
 ):
@@ -376,6 +390,7 @@ def test_rerun_renders_nothing_and_a_change_renders_only_that_packet(
     assert len(manifest) == len(ids) * len(DOCUMENTS)
 
 
+@pytest.mark.slow
 def test_template_change_renders_again(tmp_path, synthetic_company, templates_copy):
     eid = synthetic_company.employees[0].employee_id
     first = render_agreements(synthetic_company, [eid], out_dir=tmp_path, templates=templates_copy)
@@ -386,6 +401,7 @@ def test_template_change_renders_again(tmp_path, synthetic_company, templates_co
     assert second.rendered[0].template_version != first.rendered[0].template_version
 
 
+@pytest.mark.slow
 def test_interrupted_batch_leaves_no_partial_pdf_and_resumes(
     tmp_path, synthetic_company, templates
 ):
@@ -426,6 +442,7 @@ def test_interrupted_batch_leaves_no_partial_pdf_and_resumes(
 # -- options and the sandbox at PDF level --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_one_file_per_document_and_packet_numbering(tmp_path, synthetic_company, templates):
     employee = synthetic_company.employees[0]
     split = render_agreements(
@@ -480,6 +497,7 @@ def test_resources_outside_the_templates_folder_are_refused(
     assert not list((tmp_path / "out").glob("*.pdf"))
 
 
+@pytest.mark.slow
 def test_manifest_json_is_readable_by_scripts(sample_render):
     out, _ = sample_render
     data = json.loads((out / "manifest.json").read_text("utf-8"))
@@ -495,6 +513,7 @@ def test_manifest_json_is_readable_by_scripts(sample_render):
     }
 
 
+@pytest.mark.slow
 def test_no_part_empty_pages_inside_a_document(sample_render, sample_company, sample_ids):
     """Sections of a document flow on; only the last page of a document may end early
     (every document starts on a new page, the annex and the letter's enclosure too).

@@ -69,7 +69,7 @@ def test_provision_lab_through_the_cli(
     for w in workstations:
         assert_baseline(w, inventory.parent, support)
 
-    again = cli("-i", lab_company, "provision", "lab", "--check", "--json")
+    again = cli("-i", lab_company, "provision", "lab", "--check", "--tags", "base", "--json")
     assert again.exit_code == 0, again.output
     result = json.loads(again.stdout)[0]
     assert result["mode"] == "check" and result["status"] == "succeeded"

@@ -214,6 +214,7 @@ def test_notify_without_a_day_writes_every_days_invitations(cli, company_dir, tm
         assert event.decoded("DTEND").strftime("%H:%M") == end
 
 
+@pytest.mark.slow
 def test_map_tells_what_it_wrote_and_the_pictures_show_the_runs(cli, company_dir, tmp_path):
     from PIL import Image, ImageStat
 

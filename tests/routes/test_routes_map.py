@@ -52,6 +52,7 @@ def _set_van(root: Path, name: str) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_map_command_renders_inventory_text_as_data_not_template(cli, tmp_path, monkeypatch):
     root = tmp_path / "inventory"
     write_company(root, employees=12, seed=11)
@@ -168,6 +169,7 @@ def _chromium() -> str | None:
         ("de", ("Depot (schwarz)", "Liefertouren", "Kartons", "Stopps", "Mo.")),
     ],
 )
+@pytest.mark.slow
 def test_names_never_run_as_script_in_a_browser(tmp_path, language, words):
     """In either language the page's own words are shown and the names stay text."""
     people = ring(5)
