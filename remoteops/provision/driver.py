@@ -46,7 +46,13 @@ import yaml
 
 from remoteops.errors import RemoteOpsError, UsageError
 from remoteops.provision.messages import ansible_errors, failure_message, unreachable_message
-from remoteops.provision.results import HostResult, ProgressUpdate, ProvisionRun
+from remoteops.provision.results import (
+    Change,
+    HostResult,
+    ProgressUpdate,
+    ProvisionRun,
+    change_from_result,
+)
 
 VAULT_PASSWORD_ENV = "REMOTEOPS_VAULT_PASSWORD"
 #: Set to 0 / off / false / no to run with Ansible's own strategy instead of Mitogen's.
@@ -389,6 +395,7 @@ class _HostState:
     changed: bool = False
     changed_tasks: list[str] = field(default_factory=list)  # in check mode: would change
     reached: bool = False  # False for a host only announced by the outline so far
+    changes: list[Change] = field(default_factory=list)  # with --diff
 
 
 class _EventCollector:
@@ -468,6 +475,9 @@ class _EventCollector:
                 host.changed = True
                 if task not in host.changed_tasks:
                     host.changed_tasks.append(task)
+                change = change_from_result(task, result.get("diff"))
+                if change is not None:
+                    host.changes.append(change)
             if data.get("role") in REPORT_ROLES and isinstance(result.get("msg"), dict):
                 host.report.update(result["msg"])
         elif kind == "runner_on_failed" and not data.get("ignore_errors"):
@@ -515,6 +525,7 @@ class _EventCollector:
                     employee_id=employee_ids.get(name),
                     failed_task=host.failed_task,
                     message=host.message,
+                    changes=tuple(host.changes),
                     report=host.report,
                     changed_tasks=tuple(host.changed_tasks),
                 )
