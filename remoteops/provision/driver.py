@@ -411,10 +411,10 @@ class _EventCollector:
                 for key in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored")
             }
         elif kind.startswith("runner_on_") and data.get("host"):
-            self._host_event(kind, data)
+            self._host_event(kind, data, str(event.get("stdout") or ""))
         return True  # False would drop the event from the artifacts (and the stats with it)
 
-    def _host_event(self, kind: str, data: dict) -> None:
+    def _host_event(self, kind: str, data: dict, stdout: str = "") -> None:
         host = self._host(str(data["host"]))
         host.reached = True
         task = str(data.get("task") or "")
@@ -425,8 +425,13 @@ class _EventCollector:
         host.tasks_done += 1
         state = kind.removeprefix("runner_on_")
         if kind == "runner_on_ok":
-            state = "changed" if result.get("changed") else "ok"
-            if result.get("changed"):
+            # A no_log task's result is censored down to one key; its line still says
+            # whether it changed something.
+            changed = result.get("changed") or (
+                "censored" in result and stdout.lstrip().startswith("changed:")
+            )
+            state = "changed" if changed else "ok"
+            if changed:
                 host.changed = True
                 if task not in host.changed_tasks:
                     host.changed_tasks.append(task)

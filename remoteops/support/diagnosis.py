@@ -9,6 +9,7 @@ policy, and record each diagnosis with its audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -136,6 +137,15 @@ def _unreachable(host: HostResult | None, target: Target, now: dt.datetime) -> D
     )
 
 
+def _labelled(
+    progress: Callable[[ProgressUpdate], None] | None,
+) -> Callable[[ProgressUpdate], None] | None:
+    """The check run's progress, shown as its own line per workstation."""
+    if progress is None:
+        return None
+    return lambda update: progress(replace(update, host=f"{update.host} (settings check)"))
+
+
 def _baseline_run(
     company: Company,
     inventories: list[Path],
@@ -188,19 +198,36 @@ def run_diagnoses(
     work_dir = store.path.parent / RUNS_FOLDER
     hosts = [t.host for t in targets]
     started = utcnow()
-    run = run_playbook(
-        PLAYBOOKS / DIAGNOSE_PLAYBOOK,
-        inventories,
-        work_dir=work_dir,
-        limit=hosts,
-        forks=options.forks,
-        vault_password_file=vault,
-        progress=progress,
-    )
+    # The check run of the company settings runs next to the diagnosis (two Ansible runs
+    # side by side): support waits for the longer one, not for both.
+    checked: dict[str, ProvisionRun | str] = {}
+    check = None
+    if options.baseline:
+        check = threading.Thread(
+            target=lambda: checked.update(
+                run=_baseline_run(
+                    company, inventories, hosts, work_dir, vault, options, _labelled(progress)
+                )
+            ),
+            name="remoteops-settings-check",
+            daemon=True,
+        )
+        check.start()
+    try:
+        run = run_playbook(
+            PLAYBOOKS / DIAGNOSE_PLAYBOOK,
+            inventories,
+            work_dir=work_dir,
+            limit=hosts,
+            forks=options.forks,
+            vault_password_file=vault,
+            progress=progress,
+        )
+    finally:
+        if check is not None:
+            check.join()
     reached = [h.host for h in run.hosts if h.status != "unreachable"]
-    baseline: ProvisionRun | str | None = None
-    if options.baseline and reached:
-        baseline = _baseline_run(company, inventories, reached, work_dir, vault, options, progress)
+    baseline = checked.get("run")
     now = utcnow()
     seconds = (now - started).total_seconds()
     diagnoses = []
