@@ -538,6 +538,7 @@ def run_playbook(
     progress: Callable[[ProgressUpdate], None] | None = None,
     actor: str | None = None,
     timeout: int | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ProvisionRun:
     """Run ``playbook`` against ``inventories`` and return what happened on every host.
 
@@ -550,7 +551,8 @@ def run_playbook(
     The vault password comes from ``vault_password_file`` or the ``REMOTEOPS_VAULT_PASSWORD``
     environment variable. Each run gets a fresh private data directory ``work_dir/<run id>``;
     only the ``keep_runs`` newest are kept. ``progress`` receives a :class:`ProgressUpdate`
-    for every task on every host.
+    for every task on every host. ``cancel`` is asked now and then; once it returns True
+    the run stops (status ``canceled``).
 
     Returns the run (``run.succeeded`` only if hosts were processed and none failed). Raises
     :class:`ProvisionError` (with ``exc.run`` to record) when the run cannot start or
@@ -649,6 +651,7 @@ def run_playbook(
                 suppress_env_files=True,
                 quiet=True,
                 timeout=timeout,
+                cancel_callback=cancel,
             )
         finally:
             if outliner is not None:

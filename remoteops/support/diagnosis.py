@@ -154,6 +154,7 @@ def _baseline_run(
     vault: Path | None,
     options: DiagnoseOptions,
     progress: Callable[[ProgressUpdate], None] | None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ProvisionRun | str:
     """The check-mode run of the baseline on ``hosts`` (or why it could not run)."""
     try:
@@ -168,6 +169,7 @@ def _baseline_run(
             extra_vars=company_support_vars(company),
             vault_password_file=vault,
             progress=progress,
+            cancel=cancel,
         )
     except ProvisionError as exc:
         return exc.message
@@ -201,17 +203,26 @@ def run_diagnoses(
     # The check run of the company settings runs next to the diagnosis (two Ansible runs
     # side by side): support waits for the longer one, not for both.
     checked: dict[str, ProvisionRun | str] = {}
+    stop = threading.Event()
     check = None
     if options.baseline:
-        check = threading.Thread(
-            target=lambda: checked.update(
-                run=_baseline_run(
-                    company, inventories, hosts, work_dir, vault, options, _labelled(progress)
+
+        def settings_check() -> None:
+            try:
+                checked["run"] = _baseline_run(
+                    company,
+                    inventories,
+                    hosts,
+                    work_dir,
+                    vault,
+                    options,
+                    _labelled(progress),
+                    stop.is_set,
                 )
-            ),
-            name="remoteops-settings-check",
-            daemon=True,
-        )
+            except Exception as exc:  # said in the baseline policy's error, not lost
+                checked["run"] = f"{type(exc).__name__}: {exc}"
+
+        check = threading.Thread(target=settings_check, name="remoteops-settings-check")
         check.start()
     try:
         run = run_playbook(
@@ -223,6 +234,12 @@ def run_diagnoses(
             vault_password_file=vault,
             progress=progress,
         )
+        if run.status == "canceled":  # Ctrl-C (ansible-runner catches it): stop both
+            stop.set()
+            raise ProvisionError("The diagnosis was stopped; nothing was recorded.")
+    except BaseException:
+        stop.set()
+        raise
     finally:
         if check is not None:
             check.join()
@@ -305,7 +322,7 @@ def _judged(conn, host: HostResult, target: Target, baseline, now, options) -> D
     stopped = host.message if host.status == "failed" else None
     verdicts = judge(findings, ctx, stopped=stopped)
     if options.baseline and check_run is None and isinstance(baseline, str):
-        verdicts["baseline"] = unknown(f"the check run could not start: {baseline}")
+        verdicts["baseline"] = unknown(f"the check run of the company settings failed: {baseline}")
     return Diagnosis(
         host=host.host,
         employee_id=target.employee_id,
