@@ -106,13 +106,17 @@ def test_malformed_rows_raise_only_project_errors(small_company, rows, which):
         for row in rows:
             writer.writerow({c: row.get(c, "") for c in columns})
         path.write_text(buffer.getvalue(), encoding="utf-8")
+        report = check_company(small_company)  # never raises: problems are in the report
+        refused = None
         try:
-            report = check_company(small_company)
             load_company(small_company)
-        except RemoteOpsError:
-            pass
-        else:
-            assert not report.errors
+        except RemoteOpsError as exc:
+            refused = exc
+        # check and load agree: refused exactly when check reports an error, and then
+        # the message names the first problem's file and row
+        assert (refused is not None) == bool(report.errors), (report.errors, refused)
+        first = report.errors[0] if report.errors else None
+        assert refused is None or f"{first.file}:{first.row or ''}" in str(refused), refused
     finally:
         path.write_bytes(original)
 
@@ -148,12 +152,24 @@ _DIRECTION_MARKS = {"\u200e", "\u200f", "\u061c", *map(chr, range(0x202A, 0x202F
 _DIRECTION_MARKS |= set(map(chr, range(0x2066, 0x206A)))
 
 
+#: An asset tag becomes part of file names: only these characters (remoteops/files.py).
+SAFE_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
 def must_be_refused(text: str, limit: int | None) -> bool:
     """Independent of the loader: control characters, line breaks, direction marks, length."""
     bad = any(
         unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _DIRECTION_MARKS for ch in text
     )
     return bad or (limit is not None and len(text) > limit)
+
+
+def may_be_refused(value: str, limit: int | None) -> bool:
+    """The reasons a loader may refuse a text: what must be refused, control characters
+    also at either end (before trimming), or nothing left after trimming."""
+    return (
+        must_be_refused(value, None) or must_be_refused(value.strip(), limit) or not value.strip()
+    )
 
 
 EMPLOYEE_TEXT = {
@@ -176,10 +192,18 @@ def test_payloads_in_employees_are_refused_or_kept_literally(small_company, valu
     limit, read_back = EMPLOYEE_TEXT[field]
     expected = from_spreadsheet_cell(value.strip())
     try:
-        edit_row(path, 0, **{field: value})
+        line = edit_row(path, 0, **{field: value})
         try:
             company = load_company(small_company)
-        except RemoteOpsError:
+        except RemoteOpsError as exc:
+            # refused for a reason it may have, naming the file, row and field
+            assert may_be_refused(value, limit), (field, value, exc)
+            where = (
+                "employees.csv: contains NUL"
+                if "\x00" in value
+                else f"employees.csv:{line}: {field}:"
+            )
+            assert where in str(exc), exc
             return
         assert not must_be_refused(expected, limit), f"{expected!r} was accepted in {field}"
         assert read_back(company.employees[0]) == expected
@@ -196,14 +220,22 @@ def test_payloads_in_assets_are_refused_or_kept_literally(small_company, value, 
     original = path.read_bytes()
     expected = from_spreadsheet_cell(value.strip())
     try:
-        edit_row(path, 1, **{field: value})
+        line = edit_row(path, 1, **{field: value})
         try:
             company = load_company(small_company)
-        except RemoteOpsError:
+        except RemoteOpsError as exc:
+            # refused for a reason it may have, naming the file, row and field
+            assert may_be_refused(value, None) or (
+                field == "asset_tag" and not SAFE_TAG.fullmatch(expected)
+            ), (field, value, exc)
+            where = (
+                "assets.csv: contains NUL" if "\x00" in value else f"assets.csv:{line}: {field}:"
+            )
+            assert where in str(exc), exc
             return
         assert not must_be_refused(expected, None)
         if field == "asset_tag":  # a file-name part: only the safe characters
-            assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", expected), expected
+            assert SAFE_TAG.fullmatch(expected), expected
         assert getattr(company.assets[1], field) == expected
     finally:
         path.write_bytes(original)
@@ -246,7 +278,13 @@ def test_payloads_in_company_yml_are_refused_or_kept_literally(small_company, va
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         try:
             company = load_company(small_company)
-        except RemoteOpsError:
+        except RemoteOpsError as exc:
+            # refused for a reason it may have, naming the file and the setting
+            # (a van's run sheet is named after it: it needs a letter or digit)
+            assert may_be_refused(value, limit) or (
+                field == "vans[0].name" and not re.search("[A-Za-z0-9]", value)
+            ), (field, exc)
+            assert "company.yml" in str(exc) and key in str(exc), exc
             return
         assert not must_be_refused(value.strip(), limit), f"{value!r} was accepted in {field}"
         assert read_back(company) == value.strip()

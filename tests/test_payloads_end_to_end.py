@@ -129,5 +129,5 @@ def test_payloads_stay_text_in_every_writing_command(cli, hostile_company, tmp_p
     names = {r["first_name"] for r in read_rows(hostile_company / "employees.csv")}
     assert PAYLOADS["jinja_rce"] in names
     messages = "\n".join(p.read_text(encoding="utf-8") for p in written if p.suffix == ".txt")
-    if messages:
-        assert "49" not in messages.replace("+49", "") or "{{ 7*7 }}" in messages
+    assert messages, "routes notify wrote no message"
+    assert "49" not in messages.replace("+49", "") or "{{ 7*7 }}" in messages

@@ -16,6 +16,13 @@ The known traps of ansible-runner and how this module avoids them:
   the ``command`` file is deleted after the run and old run folders are rotated.
 - An unparseable inventory "succeeds" with zero hosts: unparsed inventories are made fatal
   and a run that processed no host is an error.
+
+Speed: unless switched off, runs use Mitogen's ``mitogen_linear`` strategy (PyPI ``mitogen``),
+which keeps one Python interpreter per workstation for the whole run instead of sending and
+starting a module per task; same task order, same results, 2-3x faster on our playbooks (see
+``bench/support.py``). It only changes how the controller talks to the workstation, so the
+playbooks run unchanged without it (plain ``ansible-playbook``, AWX). Off switch:
+``REMOTEOPS_MITOGEN=0`` in the environment, or ``accelerate=False``.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ from remoteops.provision.messages import ansible_errors, failure_message, unreac
 from remoteops.provision.results import HostResult, ProgressUpdate, ProvisionRun
 
 VAULT_PASSWORD_ENV = "REMOTEOPS_VAULT_PASSWORD"
+#: Set to 0 / off / false / no to run with Ansible's own strategy instead of Mitogen's.
+MITOGEN_ENV = "REMOTEOPS_MITOGEN"
 #: Environment variables whose values never reach ansible-playbook or its artifacts.
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY", re.I)
 _SAFE_SUFFIX = ("_FILE", "_PATH", "_DIR", "_SOCK")
@@ -317,10 +326,29 @@ def _child_environment() -> dict[str, str]:
     return env
 
 
-def ansible_environment(host_key_checking: bool = True) -> dict[str, str]:
+def mitogen_strategy_plugins() -> Path | None:
+    """The folder of Mitogen's strategy plugins, or None when Mitogen is not installed."""
+    try:
+        import ansible_mitogen  # light: a package folder, the plugins load in ansible-playbook
+    except ImportError:
+        return None
+    folder = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return folder if (folder / "mitogen_linear.py").is_file() else None
+
+
+def accelerate_by_default() -> bool:
+    """Whether runs use Mitogen: yes, unless ``REMOTEOPS_MITOGEN`` switches it off."""
+    value = os.environ.get(MITOGEN_ENV, "").strip().lower()
+    return value not in ("0", "off", "false", "no")
+
+
+def ansible_environment(
+    host_key_checking: bool = True, accelerate: bool | None = None
+) -> dict[str, str]:
     """What the driver sets in ansible-playbook's environment (on top of the parent's):
-    secrets blanked, host key checking, unparsable inventories fatal, plain output."""
-    return _child_environment() | {
+    secrets blanked, host key checking, unparsable inventories fatal, plain output, and
+    Mitogen's strategy unless ``accelerate`` is False (None: :func:`accelerate_by_default`)."""
+    env = _child_environment() | {
         "ANSIBLE_HOST_KEY_CHECKING": str(bool(host_key_checking)),
         "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
         "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "True",
@@ -328,6 +356,16 @@ def ansible_environment(host_key_checking: bool = True) -> dict[str, str]:
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
     }
+    if accelerate is None:
+        accelerate = accelerate_by_default()
+    plugins = mitogen_strategy_plugins() if accelerate else None
+    if plugins is not None:
+        env["ANSIBLE_STRATEGY_PLUGINS"] = str(plugins)
+        env["ANSIBLE_STRATEGY"] = "mitogen_linear"
+        # ansible-core 2.19 warns about every third-party strategy plugin; the warning is
+        # about future support, not this run, and would only puzzle IT staff.
+        env["ANSIBLE_DEPRECATION_WARNINGS"] = "False"
+    return env
 
 
 def _rotate(work_dir: Path, keep: int, current: Path) -> None:
@@ -538,6 +576,7 @@ def run_playbook(
     progress: Callable[[ProgressUpdate], None] | None = None,
     actor: str | None = None,
     timeout: int | None = None,
+    accelerate: bool | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> ProvisionRun:
     """Run ``playbook`` against ``inventories`` and return what happened on every host.
@@ -549,10 +588,11 @@ def run_playbook(
     machines whose host keys are not yet in known_hosts; keep it on otherwise.
 
     The vault password comes from ``vault_password_file`` or the ``REMOTEOPS_VAULT_PASSWORD``
-    environment variable. Each run gets a fresh private data directory ``work_dir/<run id>``;
-    only the ``keep_runs`` newest are kept. ``progress`` receives a :class:`ProgressUpdate`
-    for every task on every host. ``cancel`` is asked now and then; once it returns True
-    the run stops (status ``canceled``).
+    environment variable. ``accelerate`` chooses Mitogen's strategy (None: on unless
+    ``REMOTEOPS_MITOGEN=0``; see the module's docstring). Each run gets a fresh private data
+    directory ``work_dir/<run id>``; only the ``keep_runs`` newest are kept. ``progress``
+    receives a :class:`ProgressUpdate` for every task on every host. ``cancel`` is asked now
+    and then; once it returns True the run stops (status ``canceled``).
 
     Returns the run (``run.succeeded`` only if hosts were processed and none failed). Raises
     :class:`ProvisionError` (with ``exc.run`` to record) when the run cannot start or
@@ -620,7 +660,7 @@ def run_playbook(
             args.append("--check")
         if diff:
             args.append("--diff")
-        envvars = ansible_environment(host_key_checking)
+        envvars = ansible_environment(host_key_checking, accelerate)
         outliner = None
         if progress is not None:
             listing = [str(binary), *args, "--list-hosts", "--list-tasks"]

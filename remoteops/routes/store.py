@@ -30,7 +30,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from remoteops.errors import ConflictError, NotFoundError, RemoteOpsError, UsageError
+from remoteops.errors import ConflictError, NotFoundError, UsageError
 from remoteops.routes import FAIL_REASONS
 from remoteops.routes.planning import DeliveryPlan, DeliveryRun, LeftOver, PlannedStop
 from remoteops.routes.solver import SolveOptions
@@ -724,7 +724,7 @@ def replan(
 def ensure_can_plan(conn: sqlite3.Connection) -> None:
     """``routes plan`` on top of loaded runs would double-book; ask for a replan instead."""
     if busy_van_days(conn):
-        raise RemoteOpsError(
+        raise ConflictError(
             "Some runs are already loaded; a fresh plan would ignore them.",
             hint="Use 'remoteops routes replan --from DATE --days N', which keeps them.",
         )

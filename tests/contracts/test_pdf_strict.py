@@ -15,6 +15,8 @@ from pdfcheck import (
     check_pdf,
     compare_renderings,
     font_problems,
+    image_difference,
+    pdfium_images,
     poppler_pages,
     qpdf_problems,
     read_pdf,
@@ -86,9 +88,6 @@ def test_packet_numbering_files_pass_the_strict_checks(tmp_path, synthetic_compa
 def test_fast_and_naive_pages_look_alike(tmp_path, request, sample_company, templates):
     """The fields are laid out on their own, wrapped in their ancestors: they must come out
     in the same font, size and place as in a plain render of the whole sheet."""
-    import pypdfium2
-    from PIL import ImageChops, ImageFilter
-
     eid = "E0001"
     reports = {}
     for engine in ("sheets", "naive"):
@@ -101,13 +100,10 @@ def test_fast_and_naive_pages_look_alike(tmp_path, request, sample_company, temp
             engine=engine,
         )
     lang = sample_company.employee(eid).language
-    images = {}
-    for engine in ("sheets", "naive"):
-        document = pypdfium2.PdfDocument(str(packet_path(tmp_path / engine, eid, lang)))
-        images[engine] = [
-            document[i].render(scale=50 / 72).to_pil().convert("L") for i in range(len(document))
-        ]
-        document.close()
+    images = {
+        engine: pdfium_images(packet_path(tmp_path / engine, eid, lang))
+        for engine in ("sheets", "naive")
+    }
     assert len(images["sheets"]) == len(images["naive"])
     # The device table reserves two lines per row for the fields where naive needs one:
     # different row heights by design, so that document is not compared.
@@ -118,11 +114,9 @@ def test_fast_and_naive_pages_look_alike(tmp_path, request, sample_company, temp
         for number in range(int(record.pages.split("-")[0]), int(record.pages.split("-")[1]) + 1)
     ]
     assert len(compared) >= 6
-    blur = ImageFilter.GaussianBlur(1)
     for number in compared:
         fast, naive = images["sheets"][number - 1], images["naive"][number - 1]
-        diff = ImageChops.difference(fast.filter(blur), naive.filter(blur))
-        mean = sum(v * c for v, c in enumerate(diff.histogram())) / (fast.size[0] * fast.size[1])
+        mean = image_difference(fast, naive)
         if mean > 0.8:
             folder = ARTIFACTS / request.node.name
             folder.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Rendering real packets and reading them back with pypdf."""
+"""Rendering real packets and reading them back (PDFium, Poppler, qpdf; see pdfcheck)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import signal
 import stat
 import subprocess
 import sys
-import textwrap
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +17,21 @@ from pathlib import Path
 import pytest
 from conftest import TODAY, with_employees
 from contracts_pdf import check_packet_content, page_fill
-from pdfcheck import flat, read_pdf, squeezed, unembedded_fonts
+from pdfcheck import (
+    ARTIFACTS,
+    check_pdf,
+    flat,
+    font_problems,
+    image_difference,
+    pdfa_problems,
+    pdfium_images,
+    pdfium_lines,
+    qpdf_problems,
+    read_pdf,
+    squeezed,
+    unembedded_fonts,
+    xmp_properties,
+)
 from pypdf import PdfReader
 
 from remoteops.contracts import (
@@ -29,7 +42,10 @@ from remoteops.contracts import (
     read_manifest,
     render_agreements,
 )
+from remoteops.contracts.manifest import current_documents
 from remoteops.contracts.pdf import sha256_of
+from remoteops.inventory import load_company
+from remoteops.state import StateStore
 from remoteops.workmodel import effective_work_model
 
 LANGUAGE_MARKERS = {
@@ -65,12 +81,49 @@ def test_sample_packets_hold_the_employees_own_data(sample_pdfs, sample_company,
             assert asset.asset_tag in text
         # in PDFium (Chrome/Edge) and Poppler too, and nobody else's name or address
         check_packet_content(pdf.path, sample_company, eid, sample_ids)
-        others = [
-            o
-            for o in sample_company.employees
-            if o.employee_id != eid and o.full_name != employee.full_name
-        ]
-        assert not [o.full_name for o in others if o.full_name in text]
+
+
+def _personal_values(company, employee) -> set[str]:
+    """What identifies an employee in a packet: name, street, e-mail, phone, devices."""
+    values = {
+        employee.full_name,
+        employee.address.street,
+        employee.email,
+        employee.phone,
+    }
+    for asset in company.assets_of(employee.employee_id):
+        values |= {asset.serial_number, asset.asset_tag}
+    return {v for v in values if v}
+
+
+def test_no_packet_carries_any_other_employees_data(sample_pdfs, sample_company, sample_ids):
+    """Every other employee of the company (all of them, not only those rendered): none of
+    their names, streets, e-mail addresses, phone numbers, serials or asset tags is in the
+    packet, as PDFium reads it (values the employee shares with them excepted)."""
+    for eid in sample_ids:
+        employee = sample_company.employee(eid)
+        own = _personal_values(sample_company, employee)
+        text = squeezed(" ".join(sample_pdfs[eid].pages))
+        company_text = squeezed(
+            " ".join(
+                str(v)
+                for v in (
+                    sample_company.details.legal_name,
+                    sample_company.details.address.street,
+                    sample_company.details.it_support.phone,
+                    sample_company.details.hr_contact.phone,
+                    sample_company.details.data_protection_officer.phone,
+                )
+            )
+        )
+        found = []
+        others = [o for o in sample_company.employees if o.employee_id != eid]
+        assert len(others) == len(sample_company.employees) - 1 > 100
+        for other in others:
+            for value in _personal_values(sample_company, other) - own:
+                if squeezed(value) in text and squeezed(value) not in company_text:
+                    found.append(f"{other.employee_id}: {value!r}")
+        assert found == [], f"{eid}'s packet carries other employees' data: {found}"
 
 
 def test_sample_packets_are_in_the_right_language(sample_pdfs, sample_company, sample_ids):
@@ -127,21 +180,52 @@ def test_page_count_and_numbering(sample_render, sample_pdfs, sample_company, sa
                 assert record.document_id in page
 
 
-def test_pdfa_markers_fonts_and_metadata(sample_pdfs, sample_ids):
+def test_packets_are_pdfa_3b_as_far_as_can_be_checked(sample_pdfs, sample_company, sample_ids):
+    """qpdf --check clean, fonts embedded with one subset tag per program, the XMP parsed
+    as XML saying PDF/A-3B and agreeing with the document info, one output intent with a
+    sound sRGB profile, no encryption or scripts (pdfcheck.pdfa_problems names each)."""
     for eid in sample_ids:
         pdf = sample_pdfs[eid]
-        xmp = pdf.xmp()
-        assert "<pdfaid:part>3</pdfaid:part>" in xmp
-        assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
-        root = pdf.reader.trailer["/Root"]
-        intent = root["/OutputIntents"][0].get_object()
-        assert intent["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in intent
-        assert "/ID" in pdf.reader.trailer
-        assert unembedded_fonts(pdf) == []
-        info = pdf.reader.metadata
-        assert info["/Producer"] in xmp and info["/Creator"] in xmp
-        assert "/Filter" not in root["/Metadata"].get_object()
-        assert pdf.path.read_bytes().startswith(b"%PDF-1.7")
+        raw = pdf.path.read_bytes()
+        assert qpdf_problems(pdf.path) == []
+        assert font_problems(pdf.reader) == [] and unembedded_fonts(pdf) == []
+        assert pdfa_problems(pdf.reader, raw) == []
+        xmp = xmp_properties(pdf.xmp())
+        assert (xmp["pdfaid:part"], xmp["pdfaid:conformance"]) == ("3", "B")
+        language = sample_company.employee(eid).language
+        assert xmp["dc:language"] == language == pdf.reader.trailer["/Root"]["/Lang"]
+        assert xmp["dc:creator"] == sample_company.details.legal_name
+        assert xmp["dc:description"].split()[0] == eid
+        assert raw.startswith(b"%PDF-1.7\n%")
+
+
+def test_the_pdfa_check_finds_what_breaks_pdfa(sample_pdfs, sample_ids, tmp_path):
+    """The check above can fail: copies of a packet with the same bytes changed in place
+    (so the file stays readable) are each refused, naming the problem."""
+    raw = sample_pdfs[sample_ids[0]].path.read_bytes()
+    damages = {
+        b"<pdfaid:part>3</pdfaid:part>": (b"<pdfaid:part>2</pdfaid:part>", "not 3 B"),
+        b"<xmp:CreatorTool>remoteops<": (b"<xmp:CreatorTool>remoteopz<", "xmp:CreatorTool"),
+        b"<dc:format>application/pdf</dc:format>": (
+            b"<dc:format>application/pdf</dc:formax>",
+            "does not parse",
+        ),
+        b"/GTS_PDFA1": (b"/GTS_PDFX1", "0 PDF/A output intents"),
+    }
+    for original, (damaged, finding) in damages.items():
+        assert raw.count(original) == 1, original
+        path = tmp_path / "damaged.pdf"
+        path.write_bytes(raw.replace(original, damaged))
+        problems = pdfa_problems(PdfReader(str(path)), path.read_bytes())
+        assert any(finding in p for p in problems), (original, problems)
+        path.unlink()  # not a packet remoteops wrote: the autouse check must not see it
+    binary = raw.index(b"\n%") + 2
+    path = tmp_path / "damaged.pdf"
+    path.write_bytes(raw[:binary] + b"abcd" + raw[binary + 4 :])
+    assert any(
+        "binary comment" in p for p in pdfa_problems(PdfReader(str(path)), path.read_bytes())
+    )
+    path.unlink()
 
 
 def test_files_are_private_and_listed_in_the_manifest(sample_render, sample_ids):
@@ -160,7 +244,13 @@ def test_files_are_private_and_listed_in_the_manifest(sample_render, sample_ids)
     assert not list(out.rglob("*.part"))
 
 
-def test_naive_and_sheet_rendering_print_the_same_words(tmp_path, sample_company, templates):
+def test_naive_and_sheet_rendering_show_the_same_pages(
+    tmp_path, request, sample_company, templates
+):
+    """The fast engine (shared sheets, fields drawn on top) against a plain WeasyPrint render
+    of each packet: PDFium shows the same lines on every page, and every page looks the
+    same (the equipment loan's device table reserves two lines per row for the fields where
+    naive needs one, so its pages are compared as text only)."""
     eid = "E0011"
     fast = render_agreements(
         sample_company, [eid], out_dir=tmp_path / "fast", templates=templates, today=TODAY
@@ -174,12 +264,27 @@ def test_naive_and_sheet_rendering_print_the_same_words(tmp_path, sample_company
         engine="naive",
     )
     assert fast.failures == naive.failures == []
-    a = read_pdf(tmp_path / "fast" / fast.rendered[0].pdf_path)
-    b = read_pdf(tmp_path / "naive" / naive.rendered[0].pdf_path)
-    assert len(a.pages) == len(b.pages)
-    for page_a, page_b in zip(a.pages, b.pages, strict=True):
-        assert sorted(page_a.split()) == sorted(page_b.split())
-    assert naive.pages_laid_out == len(b.pages)
+    a = tmp_path / "fast" / fast.rendered[0].pdf_path
+    b = tmp_path / "naive" / naive.rendered[0].pdf_path
+    lines_a, lines_b = pdfium_lines(a), pdfium_lines(b)
+    assert len(lines_a) == len(lines_b) == sum(r.page_count for r in fast.rendered)
+    for number, (page_a, page_b) in enumerate(zip(lines_a, lines_b, strict=True), start=1):
+        assert page_a == page_b, f"page {number} differs"
+        assert len(page_a) > 5, f"page {number} is nearly empty"
+    loan = next(r for r in fast.rendered if r.document == "equipment-loan")
+    first_loan = int(loan.pages.split("-")[0])
+    images_a, images_b = pdfium_images(a), pdfium_images(b)
+    folder = ARTIFACTS / request.node.name
+    for number, (image_a, image_b) in enumerate(zip(images_a, images_b, strict=True), start=1):
+        if number >= first_loan:
+            continue
+        difference = image_difference(image_a, image_b)
+        if difference > 0.8:
+            folder.mkdir(parents=True, exist_ok=True)
+            image_a.save(folder / f"page{number}-sheets.png")
+            image_b.save(folder / f"page{number}-naive.png")
+        assert difference <= 0.8, f"page {number} looks different ({difference:.2f}); {folder}"
+    assert naive.pages_laid_out == len(lines_b)
     assert fast.pages_laid_out > 0
 
 
@@ -313,7 +418,8 @@ def test_interrupted_batch_leaves_no_partial_pdf_and_resumes(
     pdfs = sorted(tmp_path.glob("*.pdf"))
     assert len(pdfs) == 2
     for path in pdfs:
-        PdfReader(str(path)).pages[-1].extract_text()
+        pdf = check_pdf(path)
+        assert len(pdf.pages) >= 10 and squeezed(pdf.pages[-1])
     assert not list(tmp_path.rglob("*.part"))
     assert {r.employee_id for r in read_manifest(tmp_path)} == set(done)
 
@@ -322,45 +428,68 @@ def test_interrupted_batch_leaves_no_partial_pdf_and_resumes(
     assert resumed.employees_rendered == sorted(set(ids) - set(done))
 
 
+def _recorded(state: Path) -> set[tuple[str, str, str, str]]:
+    """(employee, document, file, SHA-256) of every document in force in the state store
+    the CLI uses (``--state``)."""
+    with StateStore(state) as store, store.reading() as conn:
+        return {(r.employee_id, r.document, r.pdf_path, r.sha256) for r in current_documents(conn)}
+
+
+def _listed(out: Path) -> set[tuple[str, str, str, str]]:
+    return {(r.employee_id, r.document, r.pdf_path, r.sha256) for r in read_manifest(out)}
+
+
 @pytest.mark.slow
-def test_killed_batch_leaves_only_whole_pdfs(tmp_path, synthetic_company):
-    inventory = tmp_path / "inventory"
-    out = tmp_path / "out"
+def test_killed_render_leaves_whole_pdfs_and_the_state_store_in_step(tmp_path):
+    """``remoteops contracts render --all`` killed (SIGKILL) while it writes: every PDF on
+    disk is whole, every document the state store records is on disk with its hash, the
+    manifest mirror lags the store by at most the employee being written, and the next run
+    renders only what is missing and leaves store, manifest and files in step."""
     from remoteops.synthetic import write_company
 
-    write_company(inventory, employees=6, seed=11)
-    script = textwrap.dedent(
-        f"""
-        from remoteops.contracts import render_agreements
-        from remoteops.inventory import load_company
-        company = load_company({str(inventory)!r})
-        ids = [e.employee_id for e in company.employees if e.scheduled_for_home_office]
-        render_agreements(company, ids, out_dir={str(out)!r}, batch_size=1)
-        """
-    )
+    inventory, out, state = tmp_path / "inventory", tmp_path / "out", tmp_path / "state.db"
+    write_company(inventory, employees=10, seed=11)
+    company = load_company(inventory)
+    ids = sorted(e.employee_id for e in company.employees if e.scheduled_for_home_office)
+    assert len(ids) >= 6
+    command = [sys.executable, "-m", "remoteops", "-i", str(inventory), "--state", str(state)]
+    command += ["contracts", "render", "--all", "--out", str(out), "--json"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    process = subprocess.Popen([sys.executable, "-c", script], env=env)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not list(out.glob("*.pdf")):
-            time.sleep(0.05)
-        assert list(out.glob("*.pdf")), "the batch wrote nothing before the deadline"
+            time.sleep(0.01)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=60)
-    for path in out.glob("*.pdf"):
-        reader = PdfReader(str(path), strict=True)
-        assert len(reader.pages) >= 10
-    from remoteops.inventory import load_company
+    assert process.returncode == -signal.SIGKILL, "the render ended before it was killed"
+    on_disk = {p.name for p in out.glob("*.pdf")}
+    assert 0 < len(on_disk) < len(ids), f"killed after {len(on_disk)} of {len(ids)} packets"
+    for name in on_disk:
+        check_pdf(out / name)
+    recorded = _recorded(state)
+    for _, _, pdf_path, sha in recorded:
+        assert sha256_of(out / pdf_path) == sha, pdf_path
+    stored_employees = {r[0] for r in recorded}
+    assert len({name.split("-")[0] for name in on_disk} - stored_employees) <= 1
+    listed = _listed(out)
+    assert listed <= recorded
+    assert len(stored_employees - {r[0] for r in listed}) <= 1
 
-    company = load_company(inventory)
-    ids = [e.employee_id for e in company.employees if e.scheduled_for_home_office]
-    report = render_agreements(company, ids, out_dir=out)
-    assert report.failures == []
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    (report,) = json.loads(again.stdout)
+    assert report["failures"] == []
+    assert report["unchanged"] == sorted(stored_employees)
+    assert report["rendered"] == sorted(set(ids) - stored_employees)
+    final = _recorded(state)
+    assert final == _listed(out)
+    assert {r[0] for r in final} == set(ids)
+    assert {p.name for p in out.glob("*.pdf")} == {r[2] for r in final}
+    for _, _, pdf_path, sha in final:
+        assert sha256_of(out / pdf_path) == sha
     assert not list(out.rglob("*.part"))
-    assert {p.name for p in out.glob("*.pdf")} == {
-        packet_path(out, eid, company.employee(eid).language).name for eid in ids
-    }
 
 
 # -- options and the sandbox at PDF level --------------------------------------------------

@@ -8,7 +8,6 @@ import pytest
 
 from remoteops.errors import NotFoundError, UsageError
 from remoteops.provision import (
-    PROVISION_SCHEMA,
     HostResult,
     ProvisionRun,
     get_run,
@@ -16,15 +15,14 @@ from remoteops.provision import (
     record_run,
     retry_targets,
 )
-from remoteops.state import MIGRATIONS, Migration, StateStore
+from remoteops.state import StateStore
 
 
 @pytest.fixture
 def store(tmp_path):
-    migrations = MIGRATIONS
-    if not any(PROVISION_SCHEMA.strip() in m.sql for m in MIGRATIONS):
-        migrations += (Migration(MIGRATIONS[-1].version + 1, "provisioning", PROVISION_SCHEMA),)
-    with StateStore(tmp_path / "state.db", migrations=migrations) as store:
+    """A new state store with the migrations remoteops ships (the provisioning tables
+    come from them, as for every user)."""
+    with StateStore(tmp_path / "state.db") as store:
         yield store
 
 

@@ -76,7 +76,10 @@ def test_provision_without_targets_is_a_usage_error(cli, company):
 def test_unknown_target_is_friendly(cli, company, monkeypatch, tmp_path):
     monkeypatch.setenv("REMOTEOPS_LAB_DIR", str(tmp_path / "no-lab"))
     result = cli("-i", company, "provision", "ws-nope")
-    assert result.exit_code in (1, 2) and "ws-nope" in result.stderr
+    # a name that matches nothing is a usage error (exit 2), said in the user's words
+    assert result.exit_code == 2
+    assert "No workstation, employee ID or inventory group is called 'ws-nope'" in result.stderr
+    assert "employee IDs (E0042), hostnames (ws-e0042) or groups (lab)" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 
 import pytest
-from routes_helpers import DEPOT, FAST, MONDAY, check_plan, company, employee, ring
+from routes_helpers import DEPOT, FAST, MONDAY, check_plan, company, employee, haversine_m, ring
 
 from remoteops.errors import RemoteOpsError, UsageError
 from remoteops.models import TimeWindow
@@ -19,7 +19,6 @@ from remoteops.routes.planning import (
     plan_deliveries,
     working_days,
 )
-from remoteops.routes.travel import great_circle_metres
 
 ALL_WEEK = (0, 1, 2, 3, 4)
 
@@ -67,15 +66,22 @@ def test_plan_respects_capacity_working_day_and_windows():
 
 
 def test_kilometres_follow_the_travel_model():
+    """Each leg is the great-circle distance (the tests' own haversine) times the default
+    detour factor 1.35; the run's kilometres are its legs plus the way back."""
     people = ring(5)
     problem = delivery_problem(company(people), MONDAY, 1)
     plan = plan_deliveries(problem, options=FAST)
     (run,) = plan.runs
+    assert run.trips == 1  # 5 x 4 boxes fit into one van of 40
     where = {e.employee_id: e.location for e in people}
-    points = [DEPOT] + [where[s.employee_id] for s in run.stops] + [DEPOT]
-    metres = sum(great_circle_metres(a, b) for a, b in zip(points, points[1:], strict=False))
-    assert run.km == pytest.approx(metres * plan.travel.detour_factor / 1000, abs=0.05)
-    assert run.km == pytest.approx(sum(s.km_from_previous for s in run.stops), rel=0.5)
+    points = [DEPOT] + [where[s.employee_id] for s in run.stops]
+    for stop, (a, b) in zip(run.stops, zip(points, points[1:], strict=False), strict=True):
+        assert stop.km_from_previous == pytest.approx(haversine_m(a, b) * 1.35 / 1000, abs=0.01)
+    legs = [*points, DEPOT]
+    metres = sum(haversine_m(a, b) for a, b in zip(legs, legs[1:], strict=False))
+    assert run.km == pytest.approx(metres * 1.35 / 1000, abs=0.05)
+    back = haversine_m(points[-1], DEPOT) * 1.35 / 1000
+    assert run.km == pytest.approx(sum(s.km_from_previous for s in run.stops) + back, abs=0.05)
     assert 0 < run.driving_minutes < run.working_minutes
 
 

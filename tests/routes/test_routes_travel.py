@@ -11,16 +11,17 @@ import json
 import math
 import threading
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from routes_helpers import haversine_m
 
 from remoteops.errors import InputFileError
 from remoteops.models import GeoPoint
 from remoteops.routes.travel import (
-    EARTH_RADIUS_M,
     SpeedBand,
     TravelError,
     TravelPoint,
@@ -39,9 +40,20 @@ POINTS = [
 
 
 def test_great_circle_one_degree_of_latitude():
+    # one degree of a meridian on the sphere of mean Earth radius 6371.0088 km: 111.195 km
     metres = great_circle_metres(GeoPoint(52.0, 13.0), GeoPoint(53.0, 13.0))
-    assert metres == pytest.approx(math.pi / 180 * EARTH_RADIUS_M, rel=1e-9)
+    assert metres == pytest.approx(111_195.08, abs=0.01)
     assert great_circle_metres(GeoPoint(52.0, 13.0), GeoPoint(52.0, 13.0)) == 0
+    # Berlin-Mitte to Potsdam (E2): 0.1212 deg north (13.48 km) and 0.327 deg east at
+    # cos(52.45 deg) = 0.609 (22.15 km): 25.94 km as the crow flies
+    assert great_circle_metres(POINTS[0].location, POINTS[2].location) == pytest.approx(
+        25_936, abs=10
+    )
+    for a in POINTS:
+        for b in POINTS:
+            assert great_circle_metres(a.location, b.location) == pytest.approx(
+                haversine_m(a.location, b.location), abs=0.01
+            )
 
 
 def test_speed_changes_with_the_time_of_day():
@@ -81,11 +93,12 @@ def test_leaving_later_never_arrives_earlier(metres, depart, later):
 def test_great_circle_matrix_plans_with_the_slowest_speed_of_the_day():
     model = TravelSettings(detour_factor=1.4)
     matrix = build_travel_matrix(model, POINTS, day_start=dt.time(8), day_end=dt.time(17))
-    slowest = model.slowest_speed(dt.time(8), dt.time(17))
+    # the default bands between 08:00 and 17:00: 25, 31 and 24 km/h; the slowest is 24
+    slowest = 24 / 3.6
     for a in POINTS:
         for b in POINTS:
             metres = matrix.metres(a.key, b.key)
-            assert metres == round(great_circle_metres(a.location, b.location) * 1.4)
+            assert metres == round(haversine_m(a.location, b.location) * 1.4)
             seconds = matrix.duration_s[matrix.index(a.key)][matrix.index(b.key)]
             assert seconds == math.ceil(metres / slowest)
             # The real drive at any hour of the working day is never longer.
@@ -151,9 +164,13 @@ def test_csv_matrix_names_missing_pairs_and_bad_numbers(tmp_path):
 
 
 class FakeOsrm:
-    """Answers ``/table/v1/driving/...`` like OSRM: duration = 60 * (i + j), distance = 1000
-    * |i - j| + 7, for coordinate indices i (source) and j (destination); refuses tables
-    larger than ``max_table`` per side."""
+    """Answers ``/table/v1/driving/...`` like OSRM 5.x (a stand-in for a remote HTTP service
+    that cannot run here): duration = 60 * (i + j), distance = 1000 * |i - j| + 7, for
+    coordinate indices i (source) and j (destination). Like OSRM it answers only what was
+    asked: ``durations`` and/or ``distances`` as ``annotations`` names them (default:
+    durations only), only the ``sources`` and ``destinations`` rows and columns; it refuses
+    unknown annotations, indices outside the coordinates, coordinates that are not
+    ``lon,lat`` and tables larger than ``max_table`` per side."""
 
     def __init__(self, *, max_table: int = 100, code: str = "Ok", unreachable: bool = False):
         self.requests: list[str] = []
@@ -164,32 +181,45 @@ class FakeOsrm:
                 fake.requests.append(self.path)
                 url = urllib.parse.urlsplit(self.path)
                 parts = url.path.split("/")
+                if parts[1:4] != ["table", "v1", "driving"] or len(parts) != 5:
+                    return self.reply(400, {"code": "InvalidUrl", "message": "bad path"})
                 query = urllib.parse.parse_qs(url.query)
                 coords = parts[-1].split(";")
                 n = len(coords)
-                sources = [int(x) for x in query.get("sources", [""])[0].split(";") if x] or list(
-                    range(n)
-                )
-                dests = [
-                    int(x) for x in query.get("destinations", [""])[0].split(";") if x
-                ] or list(range(n))
-                if parts[1:4] != ["table", "v1", "driving"]:
-                    return self.reply(400, {"code": "InvalidUrl", "message": "bad path"})
+
+                def indices(name):
+                    text = query.get(name, ["all"])[0]
+                    return list(range(n)) if text == "all" else [int(x) for x in text.split(";")]
+
+                try:
+                    places = [[float(x) for x in c.split(",")] for c in coords]
+                    sources, dests = indices("sources"), indices("destinations")
+                except ValueError:
+                    places, sources, dests = [], [], []
+                if not places or any(
+                    len(p) != 2 or not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90) for p in places
+                ):
+                    return self.reply(400, {"code": "InvalidQuery", "message": "bad query"})
+                wanted = query.get("annotations", ["duration"])[0].split(",")
+                if not set(wanted) <= {"duration", "distance"}:
+                    return self.reply(400, {"code": "InvalidOptions", "message": "annotations"})
+                if any(not 0 <= k < n for k in sources + dests):
+                    return self.reply(400, {"code": "InvalidOptions", "message": "index"})
                 if len(sources) > fake.max_table or len(dests) > fake.max_table:
                     return self.reply(400, {"code": "TooBig", "message": "Too many locations"})
-                body = {
-                    "code": fake.code,
-                    "durations": [
+                body = {"code": fake.code}
+                if "duration" in wanted:
+                    body["durations"] = [
                         [
                             None if fake.unreachable and j == n - 1 and i != j else 60.0 * (i + j)
                             for j in dests
                         ]
                         for i in sources
-                    ],
-                    "distances": [
+                    ]
+                if "distance" in wanted:
+                    body["distances"] = [
                         [1000.0 * abs(i - j) + 7 * (i != j) for j in dests] for i in sources
-                    ],
-                }
+                    ]
                 self.reply(200, body)
 
             def reply(self, status, body):
@@ -229,6 +259,38 @@ def test_osrm_table_in_blocks():
             assert matrix.drive_seconds(a.key, b.key, 0) == (0 if i == j else 60 * (i + j))
             assert matrix.metres(a.key, b.key) == 1000 * abs(i - j) + 7 * (i != j)
     assert "13.391500,52.511800" in osrm.requests[0]  # longitude first, as OSRM wants
+
+
+def test_the_fake_osrm_answers_only_what_was_asked():
+    """Without ``annotations`` OSRM sends durations only: a client that forgot to ask for
+    distances gets none (and the travel model must say so, not plan with zeros)."""
+    with FakeOsrm() as osrm:
+        coords = "13.0,52.0;13.1,52.1;13.2,52.2"
+        with urllib.request.urlopen(f"{osrm.url}/table/v1/driving/{coords}") as response:
+            plain = json.loads(response.read())
+        query = "?sources=0;2&destinations=1&annotations=distance"
+        with urllib.request.urlopen(f"{osrm.url}/table/v1/driving/{coords}{query}") as response:
+            asked = json.loads(response.read())
+    assert plain == {
+        "code": "Ok",
+        "durations": [[0.0, 60.0, 120.0], [60.0, 120.0, 180.0], [120.0, 180.0, 240.0]],
+    }
+    assert asked == {"code": "Ok", "distances": [[1007.0], [1007.0]]}
+
+
+def test_an_osrm_answer_without_distances_is_explained(monkeypatch):
+    """A server (or proxy) that drops ``annotations`` and answers durations only."""
+    with FakeOsrm() as osrm:
+        real = urllib.request.urlopen
+
+        def without_annotations(request, timeout=None):
+            url = request.full_url.replace("&annotations=duration,distance", "")
+            assert url != request.full_url, "the travel model no longer asks for both"
+            return real(url, timeout=timeout)
+
+        monkeypatch.setattr(urllib.request, "urlopen", without_annotations)
+        with pytest.raises(TravelError, match="answered without durations and distances"):
+            build_travel_matrix(TravelSettings.from_osrm(osrm.url), POINTS)
 
 
 def test_osrm_errors_are_explained():
