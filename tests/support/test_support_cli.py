@@ -112,6 +112,9 @@ def test_an_unreachable_workstation_gets_its_last_known_state_and_a_message(
     shown = cli("-i", company_dir, "employees", "show", "E0001")
     assert "Last diagnosis" in shown.stdout
     assert "on ws-e0001: unreachable (Unreachable: nothing answers" in shown.stdout
+    (record,) = json.loads(cli("-i", company_dir, "employees", "show", "E0001", "--json").stdout)
+    assert record["last_diagnosis"]["host"] == "ws-e0001"
+    assert record["last_diagnosis"]["reachable"] is False
 
 
 @pytest.mark.slow
