@@ -456,10 +456,10 @@ class _EventCollector:
                 for key in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored")
             }
         elif kind.startswith("runner_on_") and data.get("host"):
-            self._host_event(kind, data)
+            self._host_event(kind, data, str(event.get("stdout") or ""))
         return True  # False would drop the event from the artifacts (and the stats with it)
 
-    def _host_event(self, kind: str, data: dict) -> None:
+    def _host_event(self, kind: str, data: dict, stdout: str = "") -> None:
         host = self._host(str(data["host"]))
         host.reached = True
         task = str(data.get("task") or "")
@@ -470,8 +470,13 @@ class _EventCollector:
         host.tasks_done += 1
         state = kind.removeprefix("runner_on_")
         if kind == "runner_on_ok":
-            state = "changed" if result.get("changed") else "ok"
-            if result.get("changed"):
+            # A no_log task's result is censored down to one key; its line still says
+            # whether it changed something.
+            changed = result.get("changed") or (
+                "censored" in result and stdout.lstrip().startswith("changed:")
+            )
+            state = "changed" if changed else "ok"
+            if changed:
                 host.changed = True
                 if task not in host.changed_tasks:
                     host.changed_tasks.append(task)
@@ -583,6 +588,7 @@ def run_playbook(
     actor: str | None = None,
     timeout: int | None = None,
     accelerate: bool | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ProvisionRun:
     """Run ``playbook`` against ``inventories`` and return what happened on every host.
 
@@ -596,7 +602,8 @@ def run_playbook(
     environment variable. ``accelerate`` chooses Mitogen's strategy (None: on unless
     ``REMOTEOPS_MITOGEN=0``; see the module's docstring). Each run gets a fresh private data
     directory ``work_dir/<run id>``; only the ``keep_runs`` newest are kept. ``progress``
-    receives a :class:`ProgressUpdate` for every task on every host.
+    receives a :class:`ProgressUpdate` for every task on every host. ``cancel`` is asked now
+    and then; once it returns True the run stops (status ``canceled``).
 
     Returns the run (``run.succeeded`` only if hosts were processed and none failed). Raises
     :class:`ProvisionError` (with ``exc.run`` to record) when the run cannot start or
@@ -695,6 +702,7 @@ def run_playbook(
                 suppress_env_files=True,
                 quiet=True,
                 timeout=timeout,
+                cancel_callback=cancel,
             )
         finally:
             if outliner is not None:

@@ -128,7 +128,7 @@ def test_diagnose_reports_and_changes_nothing(first_apply, lab_pair, lab_company
     findings = host.report["diagnosis"]  # raw facts, judged by remoteops.support
     assert findings["lab_workstation"] is True and findings["service_manager"] is False
     assert findings["results"]["disk_paths"]["rc"] == 0
-    assert findings["results"]["vpn_settings"]["stdout_lines"][:2] == ["[Interface]", "Address"]
+    assert findings["results"]["vpn_settings"]["stdout"].split()[:2] == ["[Interface]", "Address"]
     assert host.report["secure_boot"] == expected_secure_boot()
     OUTPUT.append(capfd.readouterr().out)
 
