@@ -29,7 +29,7 @@ from remoteops.cli import main  # noqa: E402
 from remoteops.inventory import load_company  # noqa: E402
 from remoteops.lab import inventory_path, lab_down, lab_list, lab_up  # noqa: E402
 from remoteops.models import Company  # noqa: E402
-from remoteops.provision import run_playbook  # noqa: E402
+from remoteops.provision import HostResult, run_playbook  # noqa: E402
 from remoteops.provision.operations import ProvisionRequest, provision  # noqa: E402
 from remoteops.state import StateStore  # noqa: E402
 from remoteops.support.repairs import ConfirmationRequired, RepairResult, run_repair  # noqa: E402
@@ -95,6 +95,22 @@ def repair_twice(lab: Lab, action: str) -> RepairResult:
     second = repair(lab, action)
     assert (second.status, second.changed) == ("nothing to repair", 0), second.message
     return first
+
+
+def by_hand(lab: Lab, tag: str, **extra_vars) -> HostResult:
+    """Run ``repair.yml --tags TAG`` on the lab workstation directly (not through
+    run_repair), with ``extra_vars``, as someone running the playbook by hand would."""
+    run = run_playbook(
+        REPAIR_PLAYBOOK,
+        [lab.inventory / "hosts.yml", inventory_path(lab.folder)],
+        work_dir=lab.store.path.parent / "provision-runs",
+        limit=["lab-01"],
+        tags=[tag],
+        skip_tags=["live"],
+        extra_vars=extra_vars,
+        vault_password_file=lab.inventory / ".vault-password",
+    )
+    return run.host("lab-01")
 
 
 def build_deb(folder: Path, package: str) -> Path:
@@ -206,19 +222,11 @@ def test_free_disk_removes_caches_old_journals_and_temp_files_but_not_home(lab, 
     link.unlink()
 
 
-def test_free_disk_refuses_to_clean_a_home_folder(lab):
+@pytest.mark.parametrize("folder", ["/home/{agent}/", "/var/tmp/../../home/{agent}"])
+def test_free_disk_refuses_to_clean_a_home_folder(lab, folder):
     notes = old_file(lab.root / "home" / lab.agent / "Documents/old-call-notes.txt", "notes\n")
-    run = run_playbook(
-        REPAIR_PLAYBOOK,
-        [lab.inventory / "hosts.yml", inventory_path(lab.folder)],
-        work_dir=lab.store.path.parent / "provision-runs",
-        limit=["lab-01"],
-        tags=["free-disk"],
-        skip_tags=["live"],
-        extra_vars={"wks_repair_temp_folders": ["/tmp", f"/home/{lab.agent}/"]},
-        vault_password_file=lab.inventory / ".vault-password",
-    )
-    host = run.host("lab-01")
+    folders = ["/tmp", folder.format(agent=lab.agent)]
+    host = by_hand(lab, "free-disk", wks_repair_temp_folders=folders)
     assert (host.status, host.failed_task) == (
         "failed",
         "Check that no folder to clean is a home folder",
@@ -284,16 +292,7 @@ def test_reboot_needs_confirmation_and_the_playbook_refuses_without_it(lab):
     assert len(lab.store.read_log()) == entries  # nothing ran, nothing recorded
 
     # repair.yml itself refuses too, when someone runs it without the confirmation
-    run = run_playbook(
-        REPAIR_PLAYBOOK,
-        [lab.inventory / "hosts.yml", inventory_path(lab.folder)],
-        work_dir=lab.store.path.parent / "provision-runs",
-        limit=["lab-01"],
-        tags=["reboot"],
-        skip_tags=["live"],
-        vault_password_file=lab.inventory / ".vault-password",
-    )
-    host = run.host("lab-01")
+    host = by_hand(lab, "reboot")
     assert (host.status, host.failed_task) == ("failed", "Check that the restart was confirmed")
     assert "--yes" in host.message
 
