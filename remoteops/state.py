@@ -290,6 +290,25 @@ CREATE TRIGGER support_results_no_delete BEFORE DELETE ON support_results
 BEGIN SELECT RAISE(ABORT, 'diagnosis results are history and cannot change'); END;
 """
 
+# Readiness (remoteops.readiness): one snapshot of the counts per day (the latest run of the
+# day wins), so the report can draw the burn-down of blocked employees per owner.
+READINESS_SCHEMA = """
+CREATE TABLE readiness_snapshots (
+    day                 TEXT PRIMARY KEY,        -- ISO date the counts are of
+    taken_at            TEXT NOT NULL,           -- UTC, ISO 8601: the run that wrote them
+    actor               TEXT NOT NULL,
+    employees           INTEGER NOT NULL,
+    ready               INTEGER NOT NULL,
+    blocked             INTEGER NOT NULL,
+    unknown             INTEGER NOT NULL,
+    overdue             INTEGER NOT NULL,
+    blocked_it          INTEGER NOT NULL,        -- employees with a blocker IT owns
+    blocked_hr          INTEGER NOT NULL,
+    blocked_operations  INTEGER NOT NULL,
+    teams               TEXT NOT NULL DEFAULT '{}'  -- JSON: the same counts per team
+);
+"""
+
 #: Forward-only schema migrations, applied in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audit log", _AUDIT_SCHEMA),
@@ -298,6 +317,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "provisioning runs", PROVISION_SCHEMA),
     Migration(5, "delivery due dates", _DELIVERY_DUE_SCHEMA),
     Migration(6, "support desk", SUPPORT_SCHEMA),
+    Migration(7, "readiness snapshots", READINESS_SCHEMA),
 )
 
 
