@@ -162,3 +162,22 @@ def take_snapshot(
     report = readiness(company, store, templates_dir=templates_dir, now=now)
     assert report.snapshot is not None  # a run for today always stores one
     return report.snapshot
+
+
+def run_readiness(
+    company: Company,
+    store: StateStore,
+    *,
+    team: str | None = None,
+    as_of: dt.date | None = None,
+    html: Path | None = None,
+) -> tuple[ReadinessReport, Path | None]:
+    """What ``remoteops readiness`` does: the report (storing today's snapshot) and, with
+    ``html``, the HTML page written there (owner-only, atomically)."""
+    from remoteops.readiness.page import write_report_html
+
+    report = readiness(company, store, team=team, as_of=as_of)
+    page = None
+    if html is not None:
+        page = write_report_html(html, report, company_name=company.details.legal_name)
+    return report, page

@@ -91,7 +91,7 @@ def provisioned(
             last.finished_at,
             f"Fix it and run again: remoteops provision {last.host}",
         )
-    applied = f"applied on {last.host} {_when(last.finished_at)} (run {last.run_id})"
+    applied = f"applied on {last.host} {_when(last.finished_at)}"
     if baseline is not None and baseline.at > last.finished_at:
         if baseline.status == "fail":
             return StageResult(

@@ -180,3 +180,61 @@ def fail(store: StateStore, plan_result, employee_id: str, at: dt.datetime, reas
     with store.transaction() as conn:
         _loaded(conn, plan_result, employee_id, at)
         rs.fail(conn, employee_id, reason, at=at)
+
+
+#: Names from a hostile HR export: they must show literally and run nothing.
+SCRIPT_NAME = "</script><script>window.pwned=1;alert(1)</script>"
+TEMPLATE_NAME = "{{ 7*7 }}"
+ATTRIBUTE_TEAM = 'Team "><img src=x onerror=alert(2)>'
+FORMULA_RECEIVER = '=HYPERLINK("http://x","y")'
+
+
+def hostile_inventory(root: Path) -> None:
+    """Put script, template and formula payloads into the names and a team of the 8."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from companyfiles import edit_row
+
+    edit_row(root / "employees.csv", 0, first_name=SCRIPT_NAME)
+    edit_row(root / "employees.csv", 1, last_name=TEMPLATE_NAME)
+    edit_row(root / "employees.csv", 5, team=ATTRIBUTE_TEAM)
+
+
+def scenario(store: StateStore, company) -> dict[str, str]:
+    """Every state on show (now is NOW): E0002 ready; E0003 unknown (its IT evidence is
+    old); E0004 blocked by drift; E0006 blocked by an agreement of an earlier version; E0008
+    delivered, received by a formula; the rest blocked by having nothing done. Snapshots of
+    the three days before today. Returns the expected status per employee."""
+    from remoteops.readiness import readiness
+
+    result = plan(store, company, dt.date(2026, 12, 1), 8, ago(days=6))
+    for days_back in (3, 2, 1):
+        readiness(company, store, now=NOW - dt.timedelta(days=days_back, hours=-1))
+        if days_back == 2:
+            record_apply(store, "ws-e0002", "E0002", "changed", ago(days=2))
+            render_records(store, "E0002", ago(days=2))
+            sign(store, "E0002", ago(days=1, hours=20))
+        if days_back == 1:
+            deliver(store, result, "E0002", ago(days=1, hours=2), who="Julia selbst")
+            record_check(store, "ws-e0002", "E0002", ago(days=1))
+    record_apply(store, "ws-e0003", "E0003", "ok", ago(days=20))
+    record_check(store, "ws-e0003", "E0003", ago(days=19), baseline="pass")
+    render_records(store, "E0003", ago(days=3))
+    sign(store, "E0003", ago(days=2))
+    deliver(store, result, "E0003", ago(days=1), who="Nachbar")
+    record_apply(store, "ws-e0004", "E0004", "ok", ago(days=2))
+    record_check(store, "ws-e0004", "E0004", ago(hours=3), baseline="fail")
+    render_records(store, "E0006", ago(days=3), version="0ld0ld0ld0ld")
+    sign(store, "E0006", ago(days=2))
+    deliver(store, result, "E0008", ago(hours=6), who=FORMULA_RECEIVER)
+    return {
+        "E0001": "blocked",
+        "E0002": "ready",
+        "E0003": "unknown",
+        "E0004": "blocked",
+        "E0005": "blocked",
+        "E0006": "blocked",
+        "E0007": "blocked",
+        "E0008": "blocked",
+    }
