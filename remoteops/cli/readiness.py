@@ -100,7 +100,9 @@ def _print(report) -> None:
 
     out = console()
     table = Table(title=f"Readiness on {report.as_of}", title_justify="left", header_style="bold")
-    for header in ("ID", "Employee", "Team", "Start", "Status", *(s.short for s in STAGES)):
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Employee", no_wrap=True)
+    for header in ("Team", "Start", "Status", *(s.short for s in STAGES)):
         table.add_column(header)
     table.add_column("Next step")
     for e in report.employees:
@@ -136,7 +138,9 @@ def _print(report) -> None:
         markup=False,
     )
     outlook = report.outlook
-    if outlook.ready_by:
+    if outlook.ready_by and outlook.ready_by < report.as_of:
+        when = f"its last run was on {outlook.ready_by}; {outlook.waiting} deliveries not recorded"
+    elif outlook.ready_by:
         when = f"everyone has their equipment by {outlook.ready_by}"
     elif outlook.waiting:
         when = f"{len(outlook.unplanned)} of {outlook.waiting} still waiting are on no run"

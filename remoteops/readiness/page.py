@@ -171,7 +171,13 @@ def _day(day: dt.date | None) -> str:
 def _figures(report: ReadinessReport) -> str:
     c = report.counts
     outlook = report.outlook
-    if outlook.ready_by:
+    if outlook.ready_by and outlook.ready_by < report.as_of:
+        plan = "behind"
+        plan_note = (
+            f"the last run was on {_day(outlook.ready_by)}; {outlook.waiting} deliveries "
+            "not recorded"
+        )
+    elif outlook.ready_by:
         plan = _day(outlook.ready_by)
         plan_note = f"last planned delivery of {outlook.waiting} still waiting"
     elif outlook.waiting:

@@ -187,6 +187,7 @@ SCRIPT_NAME = "</script><script>window.pwned=1;alert(1)</script>"
 TEMPLATE_NAME = "{{ 7*7 }}"
 ATTRIBUTE_TEAM = 'Team "><img src=x onerror=alert(2)>'
 FORMULA_RECEIVER = '=HYPERLINK("http://x","y")'
+FORMULA_NAME = "@SUM(1+1)"
 
 
 def hostile_inventory(root: Path) -> None:
@@ -198,6 +199,7 @@ def hostile_inventory(root: Path) -> None:
 
     edit_row(root / "employees.csv", 0, first_name=SCRIPT_NAME)
     edit_row(root / "employees.csv", 1, last_name=TEMPLATE_NAME)
+    edit_row(root / "employees.csv", 3, first_name=FORMULA_NAME)
     edit_row(root / "employees.csv", 5, team=ATTRIBUTE_TEAM)
 
 
