@@ -65,6 +65,9 @@ def readiness_command(
         Path | None,
         typer.Option(help="Also write the HTML report to this file (owner-only, offline)."),
     ] = None,
+    summary: Annotated[
+        bool, typer.Option(help="Only the totals per team and owner, not every employee.")
+    ] = False,
 ) -> None:
     """Per employee scheduled for home office: ready, blocked or unknown, and what to do.
 
@@ -87,18 +90,17 @@ def readiness_command(
         rows = [e.as_row() for e in report.employees]
         emit(rows, {k: k for k in rows[0]} if rows else {"employee_id": "employee_id"}, as_csv=True)
     else:
-        _print(report)
+        _print(report, summary=summary)
     if page is not None:
         console(stderr=fmt != "table").print(f"Wrote {page} (owner-only).", markup=False)
 
 
-def _print(report) -> None:
+def _print_employees(report) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from remoteops.readiness.model import OWNERS, STAGES
+    from remoteops.readiness.model import STAGES
 
-    out = console()
     table = Table(title=f"Readiness on {report.as_of}", title_justify="left", header_style="bold")
     table.add_column("ID", no_wrap=True)
     table.add_column("Employee", no_wrap=True)
@@ -119,7 +121,32 @@ def _print(report) -> None:
             *(Text(r.status, style=_STYLE[r.status]) for r in e.stages),
             Text(f"{first.owner}: {first.action}" if first else ""),
         )
-    out.print(table)
+    console().print(table)
+
+
+def _print_teams(report) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=f"Readiness on {report.as_of} by team", title_justify="left", header_style="bold"
+    )
+    for header in ("Team", "Employees", "Ready", "Blocked", "Unknown", "Overdue"):
+        table.add_column(header, justify="left" if header == "Team" else "right")
+    for team, c in report.team_totals().items():
+        counts = (c.employees, c.ready, c.blocked, c.unknown, c.overdue)
+        table.add_row(Text(team), *(str(v) for v in counts))
+    console().print(table)
+
+
+def _print(report, *, summary: bool = False) -> None:
+    from remoteops.readiness.model import OWNERS, STAGES
+
+    out = console()
+    if summary:
+        _print_teams(report)
+    else:
+        _print_employees(report)
     c = report.counts
     out.print(
         f"{c.employees} employees: {c.ready} ready, {c.blocked} blocked, {c.unknown} unknown; "

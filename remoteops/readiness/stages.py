@@ -167,7 +167,7 @@ def agreements(
         elif any(status in SIGNED_STATUSES for _d, status in in_force):
             outdated.append(name)
         elif in_force:
-            pending.append(f"{name} {in_force[0][1]}")
+            pending.append((name, in_force[0][1]))
         else:
             missing.append(name)
     if not (missing or pending or outdated):
@@ -183,11 +183,11 @@ def agreements(
     if outdated:
         found.append(f"signed in an earlier version: {', '.join(outdated)}")
     if pending:
-        found.append(f"not signed yet: {', '.join(pending)}")
+        found.append(f"not signed yet: {_pending_text(pending)}")
     if missing or outdated:
         action = f"Render the current version and send it: remoteops contracts render {employee_id}"
     else:
-        first = pending[0].split(" ")[0]
+        first = pending[0][0]
         action = (
             "Get the signature, then record it: "
             f"remoteops contracts mark {employee_id} {first} signed"
@@ -195,6 +195,14 @@ def agreements(
     return StageResult(
         "agreements", "blocked", "; ".join(found), max(signed_at, default=None), action
     )
+
+
+def _pending_text(pending: list[tuple[str, str]]) -> str:
+    """'home-office, data-protection (generated)' or 'home-office (sent), ...'."""
+    steps = {status for _name, status in pending}
+    if len(steps) == 1:
+        return f"{', '.join(name for name, _s in pending)} ({steps.pop()})"
+    return ", ".join(f"{name} ({status})" for name, status in pending)
 
 
 def equipment(

@@ -144,3 +144,15 @@ def test_help_has_an_example(cli):
         result = cli(*args)
         assert result.exit_code == 0
         assert "Example:" in result.stdout
+
+
+@pytest.mark.root
+def test_lab_workstations_can_stand_in_for_employees_one_each(cli, tmp_path, monkeypatch):
+    """``lab up --employees``: one ID per workstation, refused before anything starts."""
+    monkeypatch.setenv("REMOTEOPS_LAB_DIR", str(tmp_path / "lab"))
+    result = cli("lab", "up", "2", "--employees", "E0001")
+    assert result.exit_code == 1
+    assert "Give 2 different employee IDs for 2 lab workstations, not ['E0001']." in (
+        " ".join(result.stderr.split())
+    )
+    assert not (tmp_path / "lab").exists()

@@ -18,6 +18,7 @@ from readiness_helpers import (
     sign,
 )
 
+from remoteops.contracts.manifest import set_document_status
 from remoteops.readiness import readiness
 
 
@@ -132,7 +133,7 @@ def test_agreements_count_only_when_all_are_signed_in_the_current_version(firm, 
     render_records(store, "E0006", ago(days=3))
     blocked = stage_of(run(firm, store), "E0006", "agreements")
     assert blocked.evidence == (
-        "not signed yet: home-office generated, data-protection generated, equipment-loan generated"
+        "not signed yet: home-office, data-protection, equipment-loan (generated)"
     )
     assert blocked.action == (
         "Get the signature, then record it: remoteops contracts mark E0006 home-office signed"
@@ -140,7 +141,11 @@ def test_agreements_count_only_when_all_are_signed_in_the_current_version(firm, 
 
     sign(store, "E0006", ago(days=2), ["home-office", "data-protection"])
     two = stage_of(run(firm, store), "E0006", "agreements")
-    assert (two.status, two.evidence) == ("blocked", "not signed yet: equipment-loan generated")
+    assert (two.status, two.evidence) == ("blocked", "not signed yet: equipment-loan (generated)")
+    with store.transaction() as conn:
+        set_document_status(conn, "E0006", "equipment-loan", "sent", at=ago(days=2))
+    sent = stage_of(run(firm, store), "E0006", "agreements")
+    assert sent.evidence == "not signed yet: equipment-loan (sent)"
 
     sign(store, "E0006", ago(days=1), ["equipment-loan"], status="returned")
     ready = stage_of(run(firm, store), "E0006", "agreements")
@@ -158,7 +163,7 @@ def test_agreements_count_only_when_all_are_signed_in_the_current_version(firm, 
     # the current version rendered: the signed old one is superseded, the new one unsigned
     render_records(store, "E0007", ago(days=1))
     redone = stage_of(run(firm, store), "E0007", "agreements")
-    assert redone.evidence.startswith("not signed yet: home-office generated")
+    assert redone.evidence.startswith("not signed yet: home-office, data-protection")
     sign(store, "E0007", ago(hours=2))
     assert stage_of(run(firm, store), "E0007", "agreements").status == "ready"
 
