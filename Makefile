@@ -16,7 +16,8 @@ DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 
 ## demo: set everything up and run the whole story on the bundled sample company
 ## (scripts/demo.py: check, lab + provisioning + remote check when root, agreements, van
-## runs, a few signatures and deliveries, the readiness report, an index of out/)
+## runs, the support rota, a few signatures and deliveries, the readiness report, an index
+## of out/)
 demo: setup
 	$(BIN)/python scripts/demo.py
 
@@ -36,6 +37,7 @@ bench: setup
 	$(BIN)/python bench/contracts.py
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/routes.py
+	$(BIN)/python bench/rota.py
 
 setup: $(VENV)/.installed
 

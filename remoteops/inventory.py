@@ -1431,6 +1431,17 @@ def check_company(root: str | Path) -> CheckReport:
                     f"{owned[employee.employee_id]} assets; arrange their return.",
                 )
 
+    rota = None
+    if (root / "rota.yml").exists():
+        if employees_read:
+            from remoteops.rota.loading import load_rota
+
+            holidays = delivery.holidays if delivery else ()
+            rota = guarded(lambda: load_rota(root, employees, holidays, problems), None)
+        else:
+            problems.warning(
+                "rota.yml", None, None, f"not checked: {EMPLOYEES_FILE} could not be read."
+            )
     report = CheckReport(root, causes + problems.items, causes=tuple(causes))
     if not report.errors and details is not None and delivery is not None:
         report.company = Company(
@@ -1442,6 +1453,7 @@ def check_company(root: str | Path) -> CheckReport:
             assets=tuple(assets),
             workstations=tuple(workstations),
             readiness=readiness,
+            rota=rota,
         )
     return report
 

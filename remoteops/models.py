@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from remoteops.logo import Logo
+    from remoteops.rota.settings import RotaSettings
 
 #: Weekday numbers as ``datetime.date.weekday()`` returns them (Monday = 0).
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -277,6 +278,7 @@ class Company:
     assets: tuple[Asset, ...]
     workstations: tuple[Workstation, ...]
     readiness: ReadinessSettings = ReadinessSettings()
+    rota: RotaSettings | None = None  # rota.yml, if the company has a support rota
 
     def __post_init__(self) -> None:
         # Indexes, so per-employee look-ups stay cheap for thousands of employees. They are

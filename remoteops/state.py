@@ -290,6 +290,53 @@ CREATE TRIGGER support_results_no_delete BEFORE DELETE ON support_results
 BEGIN SELECT RAISE(ABORT, 'diagnosis results are history and cannot change'); END;
 """
 
+# Support rota (remoteops.rota.store): each plan with its period and solver figures, every
+# duty (a person on a channel for a shift on a day) with where it came from; a replan, swap
+# or cover marks the duties it changes 'replaced' (kept for the history, never deleted),
+# and the gaps of each plan.
+_ROTA_SCHEMA = """
+CREATE TABLE rota_plans (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT NOT NULL,                -- UTC, ISO 8601
+    created_by  TEXT NOT NULL,
+    first_day   TEXT NOT NULL,                -- ISO date
+    last_day    TEXT NOT NULL,
+    solver      TEXT NOT NULL,                -- JSON: status, seconds, workers, time limit
+    summary     TEXT NOT NULL                 -- JSON: coverage per channel, fairness spreads
+);
+CREATE TABLE rota_duties (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id       INTEGER NOT NULL REFERENCES rota_plans (id),
+    day           TEXT NOT NULL,              -- ISO date
+    employee_id   TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    shift         TEXT NOT NULL DEFAULT '',   -- the pattern in rota.yml
+    start_time    TEXT NOT NULL,              -- HH:MM, local time
+    end_time      TEXT NOT NULL,              -- HH:MM (24:00 as 23:59)
+    break_minutes INTEGER NOT NULL,
+    source        TEXT NOT NULL CHECK (source IN ('plan', 'swap', 'cover')),
+    status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'replaced')),
+    replaced_at   TEXT
+);
+CREATE UNIQUE INDEX rota_duties_one_a_day ON rota_duties (employee_id, day)
+    WHERE status = 'active';
+CREATE INDEX rota_duties_day ON rota_duties (day, status);
+CREATE TABLE rota_gaps (
+    plan_id     INTEGER NOT NULL REFERENCES rota_plans (id),
+    channel     TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    start_hour  INTEGER NOT NULL,
+    end_hour    INTEGER NOT NULL,
+    missing     INTEGER NOT NULL,
+    needed      INTEGER NOT NULL
+);
+CREATE TRIGGER rota_duties_no_delete BEFORE DELETE ON rota_duties
+BEGIN SELECT RAISE(ABORT, 'rota duties are kept; mark them replaced'); END;
+CREATE TRIGGER rota_duties_stay_replaced BEFORE UPDATE OF status ON rota_duties
+WHEN OLD.status = 'replaced'
+BEGIN SELECT RAISE(ABORT, 'a replaced duty cannot become active again'); END;
+"""
+
 # Readiness (remoteops.readiness): one snapshot of the counts per day (the latest run of the
 # day wins), so the report can draw the burn-down of blocked employees per owner.
 READINESS_SCHEMA = """
@@ -317,7 +364,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "provisioning runs", PROVISION_SCHEMA),
     Migration(5, "delivery due dates", _DELIVERY_DUE_SCHEMA),
     Migration(6, "support desk", SUPPORT_SCHEMA),
-    Migration(7, "readiness snapshots", READINESS_SCHEMA),
+    Migration(7, "support rota", _ROTA_SCHEMA),
+    Migration(8, "readiness snapshots", READINESS_SCHEMA),
 )
 
 

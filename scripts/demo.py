@@ -2,9 +2,10 @@
 
 IT checks the inventory and (as root) provisions and diagnoses two lab workstations that
 stand in for the PCs of E0001 and E0002; HR renders every agreement packet; operations plan
-the van runs and write run sheets, the map and the invitations; then a few signatures and
-deliveries are recorded with the same commands people use, and management reads the
-readiness report. Each command is printed before it runs.
+the van runs and write run sheets, the map and the invitations; the support rota is planned
+and exported; then a few signatures and deliveries are recorded with the same commands
+people use, and management reads the readiness report. Each command is printed before it
+runs.
 
 It can run again: rendering is incremental, a stored plan is kept (with loaded runs a new
 plan would be refused), steps already recorded are not recorded twice. The lab is stopped at
@@ -82,6 +83,13 @@ def plan_runs() -> None:
     remoteops("routes", "notify", str(FIRST_DAY))
 
 
+def support_rota() -> None:
+    say("Support: the rota for 4 weeks from 2027-01-04 (phone, chat, tickets, triage, on-call)")
+    # Planned again on every run: the rota's days are replaced, other days' duties stay.
+    remoteops("rota", "plan", "--from", "2027-01-04", "--weeks", "4")
+    remoteops("rota", "export", "--week", "2027-W01")
+
+
 def record_signatures() -> None:
     say("HR: signed agreements come back (recorded with 'contracts mark')")
     for eid in (*LAB_EMPLOYEES, "E0003", "E0005"):
@@ -150,6 +158,7 @@ def main() -> int:
         say("HR: every scheduled employee's agreement packet (PDF/A; unchanged ones are kept)")
         remoteops("contracts", "render", "--all")
         plan_runs()
+        support_rota()
         record_signatures()
         record_deliveries()
         say("Management: who can work from home, and what holds the others back")

@@ -25,6 +25,7 @@ from remoteops.cli import (
     log,
     provision,
     readiness,
+    rota,
     routes,
     support,
 )
@@ -94,6 +95,7 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(routes.app, name="routes")
 app.add_typer(support.app, name="support")
 app.add_typer(readiness.app, name="readiness")
+app.add_typer(rota.app, name="rota")
 app.command("log")(log.log)
 
 

@@ -62,8 +62,11 @@ def save(store, *diagnoses) -> list[int]:
 
 def test_the_support_tables_come_with_migration_6(store):
     (support,) = [m for m in MIGRATIONS if m.version == 6]
-    assert support.description == "support desk" and "support_diagnoses" in support.sql
+    assert support.description == "support desk" and "CREATE TABLE support_results" in support.sql
     assert store.schema_version == MIGRATIONS[-1].version
+    with store.reading() as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"support_fleet_runs", "support_diagnoses", "support_results"} <= tables
 
 
 def test_a_diagnosis_is_stored_whole_and_read_back(store):
