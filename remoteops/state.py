@@ -337,6 +337,25 @@ WHEN OLD.status = 'replaced'
 BEGIN SELECT RAISE(ABORT, 'a replaced duty cannot become active again'); END;
 """
 
+# Readiness (remoteops.readiness): one snapshot of the counts per day (the latest run of the
+# day wins), so the report can draw the burn-down of blocked employees per owner.
+READINESS_SCHEMA = """
+CREATE TABLE readiness_snapshots (
+    day                 TEXT PRIMARY KEY,        -- ISO date the counts are of
+    taken_at            TEXT NOT NULL,           -- UTC, ISO 8601: the run that wrote them
+    actor               TEXT NOT NULL,
+    employees           INTEGER NOT NULL,
+    ready               INTEGER NOT NULL,
+    blocked             INTEGER NOT NULL,
+    unknown             INTEGER NOT NULL,
+    overdue             INTEGER NOT NULL,
+    blocked_it          INTEGER NOT NULL,        -- employees with a blocker IT owns
+    blocked_hr          INTEGER NOT NULL,
+    blocked_operations  INTEGER NOT NULL,
+    teams               TEXT NOT NULL DEFAULT '{}'  -- JSON: the same counts per team
+);
+"""
+
 #: Forward-only schema migrations, applied in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audit log", _AUDIT_SCHEMA),
@@ -346,6 +365,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "delivery due dates", _DELIVERY_DUE_SCHEMA),
     Migration(6, "support desk", SUPPORT_SCHEMA),
     Migration(7, "support rota", _ROTA_SCHEMA),
+    Migration(8, "readiness snapshots", READINESS_SCHEMA),
 )
 
 

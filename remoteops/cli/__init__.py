@@ -24,6 +24,7 @@ from remoteops.cli import (
     lab,
     log,
     provision,
+    readiness,
     rota,
     routes,
     support,
@@ -93,6 +94,7 @@ app.add_typer(lab.app, name="lab")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(routes.app, name="routes")
 app.add_typer(support.app, name="support")
+app.add_typer(readiness.app, name="readiness")
 app.add_typer(rota.app, name="rota")
 app.command("log")(log.log)
 

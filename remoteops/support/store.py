@@ -108,12 +108,12 @@ _DIAGNOSIS_COLUMNS = (
 )
 
 
-def _diagnoses(conn: sqlite3.Connection, where: str, params: Sequence, limit: int | None):
+def _diagnoses(conn: sqlite3.Connection, where: str, params: Sequence | dict, limit: int | None):
     sql = f"SELECT {_DIAGNOSIS_COLUMNS} FROM support_diagnoses WHERE {where} "
     sql += "ORDER BY at DESC, id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    rows = conn.execute(sql, tuple(params)).fetchall()
+    rows = conn.execute(sql, params if isinstance(params, dict) else tuple(params)).fetchall()
     results: dict[int, list[PolicyResult]] = {r[0]: [] for r in rows}
     for chunk in _chunks(list(results), 500):
         marks = ",".join("?" * len(chunk))
@@ -122,17 +122,7 @@ def _diagnoses(conn: sqlite3.Connection, where: str, params: Sequence, limit: in
             f"FROM support_results WHERE diagnosis_id IN ({marks}) ORDER BY rowid",
             chunk,
         ):
-            results[r[0]].append(
-                PolicyResult(
-                    policy=r[1],
-                    status=r[2],
-                    detail=r[3],
-                    error=r[4],
-                    repair=r[5],
-                    facts=json.loads(r[6]),
-                    at=dt.datetime.fromisoformat(r[7]),
-                )
-            )
+            results[r[0]].append(_policy_result(r))
     return [
         Diagnosis(
             id=r[0],
@@ -149,6 +139,20 @@ def _diagnoses(conn: sqlite3.Connection, where: str, params: Sequence, limit: in
         )
         for r in rows
     ]
+
+
+def _policy_result(row) -> PolicyResult:
+    """A result from a row whose columns 1-7 are policy, status, detail, error, repair,
+    facts, at."""
+    return PolicyResult(
+        policy=row[1],
+        status=row[2],
+        detail=row[3],
+        error=row[4],
+        repair=row[5],
+        facts=json.loads(row[6]),
+        at=dt.datetime.fromisoformat(row[7]),
+    )
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
@@ -178,6 +182,48 @@ def latest_for_employee(conn: sqlite3.Connection, employee_id: str) -> Diagnosis
     """The newest diagnosis of any workstation of ``employee_id``."""
     found = _diagnoses(conn, "employee_id = ?", (employee_id,), 1)
     return found[0] if found else None
+
+
+def _until(until: dt.datetime | None) -> str | None:
+    return until.astimezone(dt.UTC).isoformat(timespec="microseconds") if until else None
+
+
+def latest_by_employee(
+    conn: sqlite3.Connection, *, until: dt.datetime | None = None
+) -> dict[str, Diagnosis]:
+    """Per employee, the newest diagnosis of any of their workstations made by ``until``
+    (default: all)."""
+    cutoff = _until(until)
+    found = _diagnoses(
+        conn,
+        "employee_id IS NOT NULL AND (:cutoff IS NULL OR at <= :cutoff) AND NOT EXISTS ("
+        "SELECT 1 FROM support_diagnoses n WHERE n.employee_id = support_diagnoses.employee_id "
+        "AND (:cutoff IS NULL OR n.at <= :cutoff) AND (n.at > support_diagnoses.at "
+        "OR (n.at = support_diagnoses.at AND n.id > support_diagnoses.id)))",
+        {"cutoff": cutoff},
+        None,
+    )
+    return {d.employee_id: d for d in found if d.employee_id}
+
+
+def latest_result_by_employee(
+    conn: sqlite3.Connection, policy_id: str, *, until: dt.datetime | None = None
+) -> dict[str, PolicyResult]:
+    """Per employee, the newest answer (pass or fail) of ``policy_id`` on any of their
+    workstations by ``until``; a result that could not be checked (error) answers nothing,
+    so an earlier answer stands."""
+    rows = conn.execute(
+        "SELECT d.employee_id, r.policy, r.status, r.detail, r.error, r.repair, r.facts, r.at "
+        "FROM support_results r JOIN support_diagnoses d ON d.id = r.diagnosis_id "
+        "WHERE r.policy = ? AND r.status IN ('pass', 'fail') AND d.employee_id IS NOT NULL "
+        "AND (? IS NULL OR r.at <= ?) ORDER BY r.at DESC, r.diagnosis_id DESC",
+        (policy_id, _until(until), _until(until)),
+    )
+    out: dict[str, PolicyResult] = {}
+    for r in rows:
+        if r[0] not in out:
+            out[r[0]] = _policy_result(r)
+    return out
 
 
 def diagnosed_hosts(conn: sqlite3.Connection, employee_id: str) -> list[str]:
