@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -381,3 +382,141 @@ def policies_command(as_json: JsonOption = False, as_csv: CsvOption = False) -> 
         as_csv=as_csv,
         title="Support policies",
     )
+
+
+@app.command("actions")
+def actions_command(
+    language: Annotated[
+        str, typer.Option("--lang", help="Language of the employee's message: de or en.")
+    ] = "en",
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """The repairs support can run: what each does, what it never touches, whether it
+    interrupts the employee (and so needs --yes), and what the employee is told.
+
+    Example:
+
+        remoteops support actions
+
+        remoteops support actions --lang de --json
+    """
+    from remoteops.errors import UsageError
+    from remoteops.support.repairs import list_actions
+
+    if language not in ("de", "en"):
+        raise UsageError(f"--lang must be de or en, not {language!r}.")
+    output_format(as_json, as_csv)
+    emit(
+        [
+            a.as_row(language) | {"needs_yes": "yes" if a.needs_confirmation else "no"}
+            for a in list_actions()
+        ],
+        {
+            "action": "Repair",
+            "does": "What it does",
+            "never_touches": "Never touches",
+            "needs_yes": "Needs --yes",
+        },
+        as_json=as_json,
+        as_csv=as_csv,
+        title="Support repairs",
+    )
+
+
+@app.command("repair")
+def repair_command(
+    ctx: typer.Context,
+    target: Annotated[
+        str, typer.Argument(help="An employee ID (E0042) or a workstation (ws-e0042).")
+    ],
+    action: Annotated[str, typer.Argument(help="The repair ('remoteops support actions').")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Confirm a repair that interrupts the employee.")
+    ] = False,
+    no_baseline: NoBaselineOption = False,
+    vault_password_file: VaultOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Repair one workstation: diagnose it, run the repair, diagnose it again, and show what
+    was fixed, what still fails and the message for the employee in their language. Every
+    step is recorded (support history, provision history, remoteops log). A restart asks
+    first (or needs --yes). Exit code 0 when the checks this repair is for pass afterwards.
+
+    Example:
+
+        remoteops support repair E0042 restart-vpn
+
+        remoteops support repair ws-e0042 reboot --yes --json
+    """
+    from remoteops.lab import default_lab_directory
+    from remoteops.support import DiagnoseOptions
+    from remoteops.support.checked_repair import repair
+    from remoteops.support.repairs import get_action
+
+    s = session(ctx)
+    chosen = get_action(action)
+    if chosen.needs_confirmation and not yes and not as_json and sys.stdin.isatty():
+        yes = typer.confirm(
+            f"'{chosen.id}' interrupts {target}'s work ({chosen.title.lower()}). Has the "
+            "employee saved their work?",
+            default=False,
+        )
+    company = s.company()
+    options = DiagnoseOptions(baseline=not no_baseline, vault_password_file=vault_password_file)
+
+    def run(progress=None):
+        return repair(
+            company,
+            s.store(),
+            s.inventory,
+            target,
+            chosen.id,
+            confirm=yes,
+            lab_dir=default_lab_directory(),
+            options=options,
+            progress=progress,
+        )
+
+    report = run() if as_json else _live(run)
+    if as_json:
+        emit([report.as_dict()], {}, as_json=True)
+        raise typer.Exit(report.exit_code)
+    _print_repair(report)
+    raise typer.Exit(report.exit_code)
+
+
+def _print_repair(report) -> None:
+    from rich.markup import escape
+
+    out = console()
+    before = report.before
+    who = _who(report.host, before.employee, before.diagnosis.employee_id)
+    language = {"de": "German", "en": "English"}[before.language]
+    out.print(f"[bold]{escape(who)}[/]: {escape(report.action.title)}")
+    out.print(f"Before: {escape(before.diagnosis.summary())}")
+    if report.result is None:
+        out.print("[bold]Not repaired:[/] the workstation did not answer, so nothing ran.")
+    else:
+        out.print(f"Repair: {escape(report.result.message)} ({report.result.status})")
+        out.print(f"After:  {escape(report.after.diagnosis.summary())}")
+        rows = [
+            {"title": r.title, "before": "FAIL", "after": "pass", "meaning": ""}
+            for r in report.fixed
+        ] + [
+            {"title": r.title, "before": "", "after": "FAIL", "meaning": r.detail}
+            for r in report.still_failing
+        ]
+        emit(
+            rows,
+            {"title": "Check", "before": "Before", "after": "After", "meaning": "What it means"},
+            empty="No check failed before or after.",
+        )
+        verdict = "done" if report.succeeded else "not done: the checks it is for still fail"
+        out.print(f"Result: {verdict}.")
+        if report.unconfirmed:
+            names = ", ".join(r.title for r in report.unconfirmed)
+            out.print(f"Could not be checked afterwards: {escape(names)}.")
+    out.print(f"\n[bold]Message for the employee[/] ({language}):\n")
+    for line in report.employee_message.splitlines():
+        out.print(f"  {escape(line)}" if line else "")

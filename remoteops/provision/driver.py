@@ -361,6 +361,9 @@ def ansible_environment(
         "ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "False",
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        # Seconds to wait for a workstation's SSH connection: Ansible's 10 s is short for a
+        # home DSL line through the VPN and for a busy controller; an explicit setting wins.
+        "ANSIBLE_TIMEOUT": os.environ.get("ANSIBLE_TIMEOUT", "30"),
     }
     if accelerate is None:
         accelerate = accelerate_by_default()

@@ -13,18 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from remoteops.support.repairs import ACTIONS
+
 SEVERITIES = ("high", "medium", "low")
 STATUSES = ("pass", "fail", "error")
 
-#: Repair actions support can run (``remoteops support repair HOST ACTION``).
-REPAIR_ACTIONS = (
-    "reapply-baseline",
-    "restart-vpn",
-    "free-disk",
-    "install-updates",
-    "resync-clock",
-    "reboot",
-)
+#: Repair actions support can run (``remoteops support repair HOST ACTION``): the ids of the
+#: repair catalogue in :mod:`remoteops.support.repairs`, which says what each one does.
+REPAIR_ACTIONS = tuple(action.id for action in ACTIONS)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,9 @@ def earlier_diagnosis(tmp_path: Path) -> None:
         )
 
 
-@pytest.mark.parametrize("command", ["", "diagnose", "fleet", "history", "policies"])
+@pytest.mark.parametrize(
+    "command", ["", "diagnose", "fleet", "history", "policies", "actions", "repair"]
+)
 def test_every_support_command_has_help_with_an_example(cli, command):
     result = cli("support", *([command] if command else []), "--help")
     assert result.exit_code == 0
@@ -211,3 +213,60 @@ def test_fleet_targets_a_group_a_team_or_every_workstation(company_dir):
     everyone, scope = fleet_targets(company, inventories)
     assert scope == "all workstations"
     assert [t.host for t in everyone] == [f"ws-e000{n}" for n in range(1, 9)]
+
+
+def test_actions_lists_every_repair_with_what_it_never_touches(cli):
+    result = cli("support", "actions", "--json", "--lang", "de")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["action"] for r in rows] == [
+        "reapply-baseline",
+        "restart-vpn",
+        "free-disk",
+        "install-updates",
+        "resync-clock",
+        "reboot",
+    ]
+    assert [r["action"] for r in rows if r["needs_yes"] == "yes"] == ["reboot"]
+    free = next(r for r in rows if r["action"] == "free-disk")
+    assert free["never_touches"].startswith("Anything under /home")
+    assert free["employee_message"].startswith("Wir schaffen Platz")
+    table = cli("support", "actions")
+    assert table.exit_code == 0 and "Needs --yes" in table.stdout
+
+
+def test_a_wrong_repair_or_an_unconfirmed_restart_runs_and_records_nothing(cli, company_dir):
+    wrong = cli("-i", company_dir, "support", "repair", "E0002", "fix-everything")
+    assert wrong.exit_code == 2
+    assert "There is no repair called 'fix-everything'." in wrong.stderr
+    assert "reapply-baseline, restart-vpn, free-disk" in wrong.stderr
+    reboot = cli("-i", company_dir, "support", "repair", "E0002", "reboot", "--json")
+    assert reboot.exit_code == 1
+    assert "it was not confirmed, so nothing was done" in reboot.stderr
+    assert "run it again with --yes" in reboot.stderr
+    assert json.loads(cli("log", "--json").stdout) == []
+    assert "Traceback" not in wrong.output + reboot.output
+
+
+@pytest.mark.slow
+def test_a_repair_of_an_unreachable_workstation_runs_nothing_and_says_what_to_check(
+    cli, company_dir
+):
+    result = cli("-i", company_dir, "support", "repair", "E0001", "restart-vpn")
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    assert "Before: unreachable (Unreachable: nothing answers on its SSH port" in out
+    assert "Not repaired: the workstation did not answer, so nothing ran." in out
+    assert "Message for the employee (English):" in out
+    assert "Is the network cable plugged in firmly, or is the Wi-Fi connected?" in out
+    log = json.loads(cli("log", "--json", "--action", "support").stdout)
+    assert [e["action"] for e in log] == ["support.repair.checked", "support.diagnose"]
+    details = log[0]["details"]
+    assert (details["repair"], details["status"], details["run"]) == (
+        "restart-vpn",
+        "not run: unreachable",
+        None,
+    )
+    shown = cli("-i", company_dir, "employees", "show", "E0001")
+    line = next(x for x in shown.stdout.splitlines() if "Last repair" in x)
+    assert "on ws-e0001: restart-vpn, not run: unreachable" in line

@@ -241,3 +241,47 @@ def test_an_unreachable_workstation_gets_its_last_known_state_and_is_recorded(cl
         "E0001",
         False,
     )
+
+
+def test_a_repair_is_diagnosed_before_and_after_and_fixes_what_it_is_for(cli, lab):
+    """lab-02 is still broken from the test above: re-applying the baseline brings back the
+    screen lock and the company settings, finishing the updates the half-installed package;
+    the full disk (an employee's data on its own file system) is not touched."""
+    result = support(cli, lab, "repair", "lab-02", "reapply-baseline", "--json")
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.stdout)
+    assert report["status"] == "repaired" and report["succeeded"] is True
+    assert report["fixed"] == ["screen-lock", "baseline"]
+    assert report["unconfirmed"] == ["vpn", "firewall"]  # the lab cannot check them running
+    still = [p for p in report["still_failing"] if p != "security-updates"]  # image's age
+    assert still == ["dns", "disk", "packages", "headset"]
+    assert report["before"]["id"] < report["after"]["id"]
+    assert report["message"]["language"] == "de"
+    assert "Firmeneinstellungen" in report["message"]["before"]
+    assert "Bildschirmsperre" not in report["message"]["text"]  # fixed: no longer mentioned
+    assert not JARGON.search(report["message"]["text"])
+
+    shown = support(cli, lab, "repair", "lab-02", "install-updates", "--no-baseline")
+    assert shown.exit_code == 0, shown.output
+    assert "Result: done." in shown.stdout
+    fixed = next(line for line in shown.stdout.splitlines() if "Unfinished install" in line)
+    assert "FAIL" in fixed and "pass" in fixed
+    assert "Message for the employee (German):" in shown.stdout
+
+    with StateStore(lab.state) as store:
+        checked = store.read_log(action_prefix="support.repair.checked", limit=2)
+        runs = store.read_log(action_prefix="support.repair", limit=4)
+        diagnoses = {
+            r[0]: r[1]
+            for r in store.query("SELECT id, host FROM support_diagnoses WHERE host = 'lab-02'")
+        }
+    first = checked[1].details
+    assert (checked[1].subject, checked[1].employee_id) == ("lab-02", "E0002")
+    assert (first["repair"], first["diagnosis_before"], first["diagnosis_after"]) == (
+        "reapply-baseline",
+        report["before"]["id"],
+        report["after"]["id"],
+    )
+    assert {first["diagnosis_before"], first["diagnosis_after"]} <= set(diagnoses)
+    assert "packages" in checked[0].details["fixed"]
+    assert [e.action for e in runs].count("support.repair") == 2
