@@ -18,10 +18,10 @@ from remoteops.provision.results import ProgressUpdate
 from remoteops.state import StateStore
 from remoteops.support.diagnosis import DiagnoseOptions, DiagnosisReport, diagnose
 from remoteops.support.repairs import (
-    ConfirmationRequired,
     RepairAction,
     RepairResult,
     get_action,
+    require_confirmation,
     run_repair,
 )
 from remoteops.support.results import PolicyResult
@@ -130,12 +130,7 @@ def repair(
     """
     options = options or DiagnoseOptions()
     chosen = get_action(action)
-    if chosen.needs_confirmation and not confirm:
-        raise ConfirmationRequired(
-            f"'{chosen.id}' interrupts the employee's work ({chosen.title.lower()}); it was "
-            "not confirmed, so nothing was done.",
-            hint="Ask the employee to save their work, then run it again with --yes.",
-        )
+    require_confirmation(chosen, confirm)
 
     def check() -> DiagnosisReport:
         return diagnose(

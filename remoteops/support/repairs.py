@@ -201,6 +201,17 @@ def get_action(name: str) -> RepairAction:
     )
 
 
+def require_confirmation(action: RepairAction, confirm: bool) -> None:
+    """Raise :class:`ConfirmationRequired` for a repair that interrupts the employee and was
+    not confirmed."""
+    if action.needs_confirmation and not confirm:
+        raise ConfirmationRequired(
+            f"'{action.id}' interrupts the employee's work ({action.title.lower()}); it was "
+            "not confirmed, so nothing was done.",
+            hint="Ask the employee to save their work, then run it again with --yes.",
+        )
+
+
 @dataclass(frozen=True)
 class RepairResult:
     """What one repair did on one workstation."""
@@ -316,12 +327,7 @@ def run_repair(
     (that run is recorded too).
     """
     chosen = get_action(action)
-    if chosen.needs_confirmation and not confirm:
-        raise ConfirmationRequired(
-            f"'{chosen.id}' interrupts the employee's work ({chosen.title.lower()}); it was "
-            "not confirmed, so nothing was done.",
-            hint="Ask the employee to save their work, then run it again with --yes.",
-        )
+    require_confirmation(chosen, confirm)
     inventory_dir = Path(inventory_dir or company.root)
     inventories = inventories_for(inventory_dir, lab_dir)
     name = _one_workstation(host, inventories)
