@@ -140,7 +140,8 @@ def judge_clock(f: Findings, ctx: Context) -> Verdict:
     return unknown("the clock's state did not say whether it is synchronised")
 
 
-_PSEUDO_TYPES = {"devtmpfs", "proc", "sysfs", "squashfs", "iso9660", "udf", "efivarfs", "-"}
+#: Not disks that fill up: kernel file systems and read-only images (snaps are always full).
+_PSEUDO_TYPES = {"devtmpfs", "proc", "sysfs", "squashfs", "iso9660", "udf", "efivarfs"}
 _PSEUDO_PLACES = ("/dev", "/proc", "/sys", "/run", "/snap")
 
 
@@ -155,7 +156,7 @@ def _filesystems(commands: list[Command | None]) -> dict[str, tuple[int, int]]:
             if len(parts) < 7 or not parts[5].endswith("%"):
                 continue
             fstype, mount = parts[1], " ".join(parts[6:])
-            if fstype in _PSEUDO_TYPES - {"-"} or any(
+            if fstype in _PSEUDO_TYPES or any(
                 mount == p or mount.startswith(p + "/") for p in _PSEUDO_PLACES
             ):
                 continue
