@@ -331,25 +331,24 @@ def history_command(
         emit([found.as_dict()], {}, as_json=True)
         return
     from rich.markup import escape
+    from rich.table import Table
 
     out = console()
     who = _who(found.host, found.employee, found.employee_id)
     out.print(f"[bold]{escape(who)}[/]: {len(found.diagnoses)} diagnoses, newest first")
-    columns = {"title": "Check"}
-    for number, d in enumerate(found.diagnoses):
-        columns[f"d{number}"] = f"{d.at:%m-%d %H:%M}" + ("" if d.reachable else " (down)")
-    columns |= {"since": "Failing since", "latest": "Latest finding"}
-    rows = []
+    table = Table(header_style="bold")
+    table.add_column("Check", no_wrap=True)
+    for d in found.diagnoses:
+        table.add_column(
+            f"{d.at:%m-%d}\n{d.at:%H:%M}" + ("" if d.reachable else "\ndown"), no_wrap=True
+        )
+    table.add_column("Failing since", no_wrap=True)
+    table.add_column("Latest finding", ratio=1)
     for p in found.policies():
-        row = {
-            "title": p.title,
-            "since": f"{p.failing_since:%Y-%m-%d %H:%M}" if p.failing_since else "",
-        }
-        for number, status in enumerate(p.statuses):
-            row[f"d{number}"] = _SHOWN.get(status, "-") if status else "-"
-        row["latest"] = p.latest_detail or ""
-        rows.append(row)
-    emit(rows, columns)
+        since = f"{p.failing_since:%m-%d %H:%M}" if p.failing_since else ""
+        cells = [_SHOWN.get(status, "-") if status else "-" for status in p.statuses]
+        table.add_row(p.title, *cells, since, escape(p.latest_detail or ""))
+    out.print(table)
 
 
 @app.command("policies")

@@ -67,9 +67,7 @@ def judge_vpn(f: Findings, ctx: Context) -> Verdict:
             f"the VPN does not connect at start-up (it is {enabled})", repair="reapply-baseline"
         )
     if f.lab:
-        return unknown(
-            LAB_LIVE, "configured and connects at start-up; the tunnel itself is not checked here"
-        )
+        return unknown(LAB_LIVE, "configured and connects at start-up; whether the tunnel is up")
     if not f.service_manager:
         return unknown(NO_SERVICE_MANAGER, "configured and connects at start-up")
     if active != "active":
@@ -130,7 +128,7 @@ def judge_clock(f: Findings, ctx: Context) -> Verdict:
         return unknown(NOT_RUN)
     if not status.ok:
         if f.service_manager is False:
-            return unknown(f"{NO_SERVICE_MANAGER} ({status.why()})")
+            return unknown(NO_SERVICE_MANAGER)
         return unknown(f"the clock's state could not be read: {status.why()}")
     values = dict(line.split("=", 1) for line in status.lines if "=" in line)
     synced = values.get("NTPSynchronized")
@@ -142,7 +140,8 @@ def judge_clock(f: Findings, ctx: Context) -> Verdict:
     return unknown("the clock's state did not say whether it is synchronised")
 
 
-_PSEUDO_TYPES = {"devtmpfs", "proc", "sysfs", "squashfs", "iso9660", "udf", "efivarfs", "-"}
+#: Not disks that fill up: kernel file systems and read-only images (snaps are always full).
+_PSEUDO_TYPES = {"devtmpfs", "proc", "sysfs", "squashfs", "iso9660", "udf", "efivarfs"}
 _PSEUDO_PLACES = ("/dev", "/proc", "/sys", "/run", "/snap")
 
 
@@ -157,7 +156,7 @@ def _filesystems(commands: list[Command | None]) -> dict[str, tuple[int, int]]:
             if len(parts) < 7 or not parts[5].endswith("%"):
                 continue
             fstype, mount = parts[1], " ".join(parts[6:])
-            if fstype in _PSEUDO_TYPES - {"-"} or any(
+            if fstype in _PSEUDO_TYPES or any(
                 mount == p or mount.startswith(p + "/") for p in _PSEUDO_PLACES
             ):
                 continue
@@ -300,8 +299,7 @@ def judge_firewall(f: Findings, ctx: Context) -> Verdict:
     if f.lab:
         return unknown(
             LAB_LIVE,
-            "rules in place and loaded at start-up; whether they are "
-            "active now is not checked here",
+            "rules in place and loaded at start-up; whether they are active now",
         )
     loaded = f.command("firewall_loaded")
     if loaded is None or loaded.skipped:
@@ -463,8 +461,9 @@ def judge_remote_desktop(f: Findings, ctx: Context) -> Verdict:
     if sessions is None:
         return unknown(NOT_RUN)
     if not sessions.ok:
-        reason = NO_SERVICE_MANAGER if f.service_manager is False else "it could not be asked"
-        return unknown(f"the desktop sessions are unknown: {reason} ({sessions.why()})")
+        if f.service_manager is False:
+            return unknown(NO_SERVICE_MANAGER, "which desktop session runs")
+        return unknown(f"the desktop sessions could not be asked: {sessions.why()}")
     types = f.command("session_types")
     graphical = [
         b

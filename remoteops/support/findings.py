@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 NO_SERVICE_MANAGER = (
     "no service manager runs there (systemd is not process 1: a lab workstation or a container)"
 )
-LAB_LIVE = "not asked on a lab workstation: it shares this machine's kernel and network"
+LAB_LIVE = "not asked on a lab workstation, which shares this machine's kernel and network"
 #: The services the diagnosis asks about, by their place in ``findings['services']``.
 FIREWALL, VPN_SERVICE, TIME_SERVICE = 0, 1, 2
 NOT_RUN = "this check did not run in this diagnosis (left out by tags, or an older playbook)"

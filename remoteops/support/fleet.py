@@ -230,7 +230,7 @@ def summarise(
             groups[status].append(
                 PolicyGroup(
                     policy=p,
-                    label=p.failing_text(limits) if status == "fail" else p.title.lower(),
+                    label=p.failing_text(limits) if status == "fail" else p.title,
                     status=status,
                     affected=tuple(
                         affected(d, r.detail if status == "fail" else (r.error or r.detail))

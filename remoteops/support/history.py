@@ -58,9 +58,9 @@ class HostHistory:
                 continue
             since = None
             for d, r in zip(self.diagnoses, results, strict=True):
-                if r is None and not d.reachable:
-                    continue  # unreachable: says nothing about this policy
-                if r is None or r.status != "fail":
+                if r is None:
+                    continue  # not judged then (unreachable, or left out): says nothing
+                if r.status != "fail":
                     break
                 since = d.at
             latest = next((r for r in results if r is not None), None)

@@ -97,7 +97,7 @@ def test_a_fleet_diagnosis_changes_nothing_and_says_what_the_lab_cannot_answer(c
             assert r["detail"].strip() and (r["status"] != "error" or r["error"].strip())
     firewall = next(r for r in report["diagnoses"][0]["results"] if r["policy"] == "firewall")
     assert firewall["error"] == (
-        "not asked on a lab workstation: it shares this machine's kernel and network"
+        "not asked on a lab workstation, which shares this machine's kernel and network"
     )
     assert firewall["detail"].startswith("rules in place and loaded at start-up")
     assert report["previous_run"] is None

@@ -193,21 +193,22 @@ def test_newly_failing_compares_with_each_workstations_previous_fleet_run(store,
 
 
 def test_history_lists_each_policy_over_time_and_since_when_it_fails(store, company):
-    hour = dt.timedelta(hours=1)
+    hour, minute = dt.timedelta(hours=1), dt.timedelta(minutes=1)
     save(
         store,
         diagnosis(at=NOW - 3 * hour, disk=passed("ok"), clock=passed("ok")),
         diagnosis(at=NOW - 2 * hour, disk=failed("/ is 93 % full"), clock=passed("ok")),
+        diagnosis(at=NOW - 90 * minute, clock=passed("ok")),  # disk not judged then
         diagnosis(at=NOW - hour, reachable=False),
         diagnosis(at=NOW, disk=failed("/ is 95 % full"), clock=unknown("no bus")),
     )
     found = history(company, store, "E0001", limit=10)
     assert found.host == "ws-e0001" and found.employee.employee_id == "E0001"
     rows = {p.policy: p for p in found.policies()}
-    assert rows["disk"].statuses == ("fail", None, "fail", "pass")
+    assert rows["disk"].statuses == ("fail", None, None, "fail", "pass")
     assert rows["disk"].failing_since == NOW - 2 * hour
     assert rows["disk"].latest_detail == "/ is 95 % full"
-    assert rows["reachable"].statuses == ("pass", "fail", "pass", "pass")
+    assert rows["reachable"].statuses == ("pass", "fail", "pass", "pass", "pass")
     assert rows["clock"].failing_since is None and rows["clock"].latest_detail == "no bus"
     assert latest_of_employee(store, "E0001").at == NOW
     with store.reading() as conn:
