@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from remoteops.errors import RemoteOpsError, UsageError
+from remoteops.errors import NotFoundError, RemoteOpsError, UsageError
 from remoteops.models import Company, Wording
 from remoteops.provision.driver import ProvisionError, employees_of, hosts_of, resolve_targets
 from remoteops.provision.operations import (
@@ -295,8 +295,12 @@ def _one_workstation(target: str, inventories: list[Path]) -> str:
 
 
 def _language(company: Company, employee_id: str | None) -> str:
-    employee = next((e for e in company.employees if e.employee_id == employee_id), None)
-    return employee.language if employee else company.delivery.language
+    """The employee's language; the company's (its run sheets' and maps') for a workstation
+    without one in the roster, such as a lab workstation."""
+    try:
+        return company.employee(str(employee_id)).language
+    except NotFoundError:
+        return company.delivery.language
 
 
 def run_repair(

@@ -19,6 +19,7 @@ from remoteops.state import StateStore
 from remoteops.support.repairs import (
     ConfirmationRequired,
     RepairResult,
+    _language,
     get_action,
     list_actions,
     run_repair,
@@ -216,3 +217,13 @@ def test_a_failed_repair_names_the_task_and_the_reason():
         "Check that no package is left half installed: A package is still half installed."
     )
     assert result.employee_message.startswith("Wir installieren die neuesten Sicherheitsupdates")
+
+
+def test_the_employee_is_told_in_their_language(sample_dir):
+    company = load_company(sample_dir)
+    english = next(e for e in company.employees if e.language == "en")
+    german = next(e for e in company.employees if e.language == "de")
+    assert _language(company, english.employee_id) == "en"
+    assert _language(company, german.employee_id) == "de"
+    # a workstation without an employee in the roster (a lab workstation): the company's
+    assert _language(company, "LAB01") == company.delivery.language == "de"

@@ -165,6 +165,7 @@ def test_restart_vpn_restores_a_broken_vpn_configuration(lab):
     first = repair_twice(lab, "restart-vpn")
 
     assert first.changed == 1  # the configuration file; restarting the tunnel is live
+    assert first.employee_message.startswith("Wir starten Ihre VPN-Verbindung zur Firma neu.")
     assert config.read_bytes() == provisioned
     assert oct(config.stat().st_mode & 0o777) == "0o600"
     assert (config.stat().st_uid, config.stat().st_gid) == (0, 0)
