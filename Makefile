@@ -12,7 +12,7 @@ DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 	libfontconfig1 fonts-dejavu-core debootstrap debian-archive-keyring zstd openssh-client \
 	qpdf poppler-utils chromium
 
-.PHONY: demo test lint bench setup debian-packages clean
+.PHONY: demo test test-fast lint bench setup debian-packages clean
 
 ## demo: set everything up and run the whole story on the bundled sample company
 ## (scripts/demo.py: check, lab + provisioning + remote check when root, agreements, van
@@ -21,9 +21,13 @@ DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 demo: setup
 	$(BIN)/python scripts/demo.py
 
-## test: set everything up and run the whole test suite
+## test: set everything up and run the whole test suite (CI runs this, as root)
 test: setup
 	$(BIN)/python -m pytest
+
+## test-fast: everything but the root (lab) and slow tests, for a quick check while working
+test-fast: setup
+	$(BIN)/python -m pytest -m "not root and not slow" -q
 
 ## lint: ruff and ansible-lint (production profile)
 lint: setup

@@ -13,6 +13,17 @@ from remoteops.cli import main
 from remoteops.synthetic import write_company
 
 
+def pytest_collection_modifyitems(items):
+    """Tests marked ``after_lab(step)`` run after every other test, by step: 1 switches a
+    workstation of the shared lab off, 2 inspects everything the lab runs left."""
+
+    def step(item) -> int:
+        marker = item.get_closest_marker("after_lab")
+        return marker.args[0] if marker else 0
+
+    items.sort(key=step)  # stable: the rest keep their order
+
+
 @dataclass
 class CliResult:
     exit_code: int

@@ -93,6 +93,7 @@ cell = st.one_of(
     rows=st.lists(st.dictionaries(st.sampled_from(list(EMPLOYEE_COLUMNS)), cell), max_size=6),
     which=st.sampled_from(["employees.csv", "assets.csv"]),
 )
+@pytest.mark.slow
 def test_malformed_rows_raise_only_project_errors(small_company, rows, which):
     path: Path = small_company / which
     original = path.read_bytes()
@@ -128,6 +129,7 @@ def test_malformed_rows_raise_only_project_errors(small_company, rows, which):
     data=st.binary(max_size=300),
     which=st.sampled_from(["employees.csv", "hosts.yml", "company.yml"]),
 )
+@pytest.mark.slow
 def test_arbitrary_bytes_raise_only_project_errors(small_company, data, which):
     path: Path = small_company / which
     original = path.read_bytes()
@@ -186,6 +188,7 @@ EMPLOYEE_TEXT = {
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(value=payload, field=st.sampled_from(sorted(EMPLOYEE_TEXT)))
+@pytest.mark.slow
 def test_payloads_in_employees_are_refused_or_kept_literally(small_company, value, field):
     path: Path = small_company / "employees.csv"
     original = path.read_bytes()
@@ -215,6 +218,7 @@ def test_payloads_in_employees_are_refused_or_kept_literally(small_company, valu
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(value=payload, field=st.sampled_from(["model", "serial_number", "asset_tag"]))
+@pytest.mark.slow
 def test_payloads_in_assets_are_refused_or_kept_literally(small_company, value, field):
     path: Path = small_company / "assets.csv"
     original = path.read_bytes()
@@ -268,6 +272,7 @@ COMPANY_TEXT = {
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(value=payload, field=st.sampled_from(sorted(COMPANY_TEXT)))
+@pytest.mark.slow
 def test_payloads_in_company_yml_are_refused_or_kept_literally(small_company, value, field):
     path: Path = small_company / "company.yml"
     original = path.read_bytes()

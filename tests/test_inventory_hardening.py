@@ -367,6 +367,7 @@ def test_repeated_errors_are_capped_in_check_output_but_not_in_json(small_compan
     assert data["errors"] == 500 and len(errors) == 500
 
 
+@pytest.mark.slow
 def test_twenty_thousand_bad_rows_stay_readable(small_company):
     _many_bad_rows(small_company, 20_000)
     started = time.monotonic()

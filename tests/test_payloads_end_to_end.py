@@ -58,6 +58,7 @@ def _assert_csv_safe(text: str) -> None:
                 float(cell.replace(",", "."))
 
 
+@pytest.mark.slow
 def test_payloads_stay_text_in_every_writing_command(cli, hostile_company, tmp_path):
     out = tmp_path / "out"
     before = _files_under(tmp_path) - _files_under(out)

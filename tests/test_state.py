@@ -112,6 +112,7 @@ def _increment(path: str, times: int) -> None:
                 store.audit(conn, "test.increment", subject=f"{os.getpid()}-{i}")
 
 
+@pytest.mark.slow
 def test_concurrent_writers_lose_no_update(tmp_path):
     """Several processes (terminals) doing read-modify-write at once: every increment and
     every audit row survives."""

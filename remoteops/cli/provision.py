@@ -84,7 +84,9 @@ def run_command(
         typer.Argument(help="Employee IDs, hostnames or inventory groups (e.g. lab)."),
     ] = None,
     check: Annotated[bool, typer.Option(help="Report what would change; change nothing.")] = False,
-    diff: Annotated[bool, typer.Option(help="Show the changes made to files.")] = False,
+    diff: Annotated[
+        bool, typer.Option(help="Show what each task changed in files (as a diff).")
+    ] = False,
     tags: Annotated[
         str | None, typer.Option(help="Only these controls, comma-separated tags.")
     ] = None,
@@ -145,6 +147,7 @@ def run_command(
     else:
         run = _run_live(company, s, request, default_lab_directory())
     rows = [h.as_row() for h in run.hosts]
+    changes = {h.host: [{"task": c.task, "diff": c.diff} for c in h.changes] for h in run.hosts}
     if as_json:
         emit(
             [
@@ -154,16 +157,38 @@ def run_command(
                     "mode": run.mode,
                     "hosts": rows,
                     "report": {h.host: h.report for h in run.hosts},
+                    **({"changes": changes} if diff else {}),
                 }
             ],
             {},
             as_json=True,
         )
     else:
+        if diff:
+            _print_changes(run)
         emit(rows, host_columns(rows), title=f"Run {run.run_id} ({run.mode})")
         console().print(run.summary())
     if run.exit_code:
         raise typer.Exit(run.exit_code)
+
+
+def _print_changes(run) -> None:
+    """--diff: per workstation, what each task changed (would change, in check mode)."""
+    from rich.markup import escape
+
+    out = console()
+    verb = "would change" if run.mode == "check" else "changed"
+    for host in run.hosts:
+        if not host.changes:
+            out.print(f"{escape(host.host)}: no file {verb}.", highlight=False)
+            continue
+        out.print(
+            f"[bold]{escape(host.host)}[/]: {len(host.changes)} task(s) {verb} files",
+            highlight=False,
+        )
+        for change in host.changes:
+            out.print(f"[bold]-- {escape(change.task)}[/]", highlight=False)
+            out.print(change.diff, markup=False, highlight=False, soft_wrap=True)
 
 
 class LiveView:

@@ -429,6 +429,14 @@ def set_document_status(
     cursor = conn.execute(sql, params)
     names = [d[0] for d in cursor.description]
     rows = [_status_from_row(row, names) for row in cursor]
+    voided = _latest_void(conn, employee_id, document, language) if not rows else None
+    if voided is not None and status == "void":
+        return voided, voided  # voided before and nothing new since: keep its date
+    if voided is not None:
+        raise StatusError(
+            f"{employee_id} {voided.document} is void; it cannot change any more.",
+            hint=f"Generate a new one with 'remoteops contracts render {employee_id}'.",
+        )
     if not rows:
         raise NotFoundError(
             f"Employee {employee_id} has no {document} document in force.",
@@ -464,6 +472,22 @@ def set_document_status(
     names = [d[0] for d in cursor.description]
     after = _status_from_row(cursor.fetchone(), names)
     return before, after
+
+
+def _latest_void(
+    conn: sqlite3.Connection, employee_id: str, document: str, language: str | None
+) -> DocumentStatus | None:
+    """The newest version of a document if it is void (no version is in force)."""
+    sql = "SELECT * FROM documents WHERE employee_id = ? AND (document = ? OR document_id = ?)"
+    params: list[object] = [employee_id, document, document]
+    if language:
+        sql += " AND language = ?"
+        params.append(language)
+    cursor = conn.execute(sql + " ORDER BY id DESC LIMIT 1", params)
+    names = [d[0] for d in cursor.description]
+    row = cursor.fetchone()
+    latest = _status_from_row(row, names) if row is not None else None
+    return latest if latest is not None and latest.status == "void" else None
 
 
 AuditHook = Callable[..., object]

@@ -46,7 +46,13 @@ import yaml
 
 from remoteops.errors import RemoteOpsError, UsageError
 from remoteops.provision.messages import ansible_errors, failure_message, unreachable_message
-from remoteops.provision.results import HostResult, ProgressUpdate, ProvisionRun
+from remoteops.provision.results import (
+    Change,
+    HostResult,
+    ProgressUpdate,
+    ProvisionRun,
+    change_from_result,
+)
 
 VAULT_PASSWORD_ENV = "REMOTEOPS_VAULT_PASSWORD"
 #: Set to 0 / off / false / no to run with Ansible's own strategy instead of Mitogen's.
@@ -389,6 +395,7 @@ class _HostState:
     changed: bool = False
     changed_tasks: list[str] = field(default_factory=list)  # in check mode: would change
     reached: bool = False  # False for a host only announced by the outline so far
+    changes: list[Change] = field(default_factory=list)  # with --diff
 
 
 class _EventCollector:
@@ -449,10 +456,10 @@ class _EventCollector:
                 for key in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored")
             }
         elif kind.startswith("runner_on_") and data.get("host"):
-            self._host_event(kind, data)
+            self._host_event(kind, data, str(event.get("stdout") or ""))
         return True  # False would drop the event from the artifacts (and the stats with it)
 
-    def _host_event(self, kind: str, data: dict) -> None:
+    def _host_event(self, kind: str, data: dict, stdout: str = "") -> None:
         host = self._host(str(data["host"]))
         host.reached = True
         task = str(data.get("task") or "")
@@ -463,11 +470,19 @@ class _EventCollector:
         host.tasks_done += 1
         state = kind.removeprefix("runner_on_")
         if kind == "runner_on_ok":
-            state = "changed" if result.get("changed") else "ok"
-            if result.get("changed"):
+            # A no_log task's result is censored down to one key; its line still says
+            # whether it changed something.
+            changed = result.get("changed") or (
+                "censored" in result and stdout.lstrip().startswith("changed:")
+            )
+            state = "changed" if changed else "ok"
+            if changed:
                 host.changed = True
                 if task not in host.changed_tasks:
                     host.changed_tasks.append(task)
+                change = change_from_result(task, result.get("diff"))
+                if change is not None:
+                    host.changes.append(change)
             if data.get("role") in REPORT_ROLES and isinstance(result.get("msg"), dict):
                 host.report.update(result["msg"])
         elif kind == "runner_on_failed" and not data.get("ignore_errors"):
@@ -515,6 +530,7 @@ class _EventCollector:
                     employee_id=employee_ids.get(name),
                     failed_task=host.failed_task,
                     message=host.message,
+                    changes=tuple(host.changes),
                     report=host.report,
                     changed_tasks=tuple(host.changed_tasks),
                 )
@@ -572,6 +588,7 @@ def run_playbook(
     actor: str | None = None,
     timeout: int | None = None,
     accelerate: bool | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ProvisionRun:
     """Run ``playbook`` against ``inventories`` and return what happened on every host.
 
@@ -585,7 +602,8 @@ def run_playbook(
     environment variable. ``accelerate`` chooses Mitogen's strategy (None: on unless
     ``REMOTEOPS_MITOGEN=0``; see the module's docstring). Each run gets a fresh private data
     directory ``work_dir/<run id>``; only the ``keep_runs`` newest are kept. ``progress``
-    receives a :class:`ProgressUpdate` for every task on every host.
+    receives a :class:`ProgressUpdate` for every task on every host. ``cancel`` is asked now
+    and then; once it returns True the run stops (status ``canceled``).
 
     Returns the run (``run.succeeded`` only if hosts were processed and none failed). Raises
     :class:`ProvisionError` (with ``exc.run`` to record) when the run cannot start or
@@ -684,6 +702,7 @@ def run_playbook(
                 suppress_env_files=True,
                 quiet=True,
                 timeout=timeout,
+                cancel_callback=cancel,
             )
         finally:
             if outliner is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import json
 from dataclasses import dataclass, field
 
 #: Host states, worst last: a host's state is the worst thing that happened to it.
@@ -10,6 +12,59 @@ HOST_STATES = ("ok", "changed", "failed", "unreachable")
 #: Run states as the state store keeps them.
 RUN_STATES = ("succeeded", "failed", "canceled", "error")
 MODES = ("apply", "check")
+
+
+#: A diff longer than this many lines is cut (with a line saying how many more there were).
+MAX_DIFF_LINES = 200
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one task changed (or, in check mode, would change) on a workstation, as a
+    unified diff for people: ``remoteops provision --diff``. Shown, not stored."""
+
+    task: str
+    diff: str
+
+
+def _side(value: object) -> list[str]:
+    """One side of an Ansible diff as lines: text as it is, a dict (a file's state, a
+    setting) as sorted ``key: value`` lines."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in sorted(value.items())]
+    text = str(value)
+    return text.splitlines(keepends=True) if text else []
+
+
+def change_from_result(task: str, diff: object) -> Change | None:
+    """The unified diff of a task's ``diff`` result (Ansible's before/after, one dict or a
+    list of them, or text the module ``prepared``); None when it shows no difference."""
+    parts = diff if isinstance(diff, list) else [diff]
+    lines: list[str] = []
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        if part.get("prepared"):
+            lines += [line + "\n" for line in str(part["prepared"]).splitlines()]
+            continue
+        before, after = _side(part.get("before")), _side(part.get("after"))
+        if before == after:
+            continue
+        lines += difflib.unified_diff(
+            before,
+            after,
+            fromfile=str(part.get("before_header") or "before"),
+            tofile=str(part.get("after_header") or "after"),
+        )
+    lines = [line if line.endswith("\n") else line + "\n" for line in lines]
+    if not lines:
+        return None
+    if len(lines) > MAX_DIFF_LINES:
+        more = len(lines) - MAX_DIFF_LINES
+        lines = [*lines[:MAX_DIFF_LINES], f"... ({more} more lines)\n"]
+    return Change(task, "".join(lines).rstrip("\n"))
 
 
 @dataclass(frozen=True)
@@ -31,6 +86,8 @@ class HostResult:
     report: dict[str, object] = field(default_factory=dict)  # report-only compliance facts
     # The tasks that changed something (in check mode: would change), in the order they ran.
     changed_tasks: tuple[str, ...] = ()
+    #: With --diff: what each task changed. Shown to the user, not kept in the state store.
+    changes: tuple[Change, ...] = field(default=(), compare=False)
 
     @property
     def succeeded(self) -> bool:

@@ -9,6 +9,7 @@ policy, and record each diagnosis with its audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -136,6 +137,15 @@ def _unreachable(host: HostResult | None, target: Target, now: dt.datetime) -> D
     )
 
 
+def _labelled(
+    progress: Callable[[ProgressUpdate], None] | None,
+) -> Callable[[ProgressUpdate], None] | None:
+    """The check run's progress, shown as its own line per workstation."""
+    if progress is None:
+        return None
+    return lambda update: progress(replace(update, host=f"{update.host} (settings check)"))
+
+
 def _baseline_run(
     company: Company,
     inventories: list[Path],
@@ -144,6 +154,7 @@ def _baseline_run(
     vault: Path | None,
     options: DiagnoseOptions,
     progress: Callable[[ProgressUpdate], None] | None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ProvisionRun | str:
     """The check-mode run of the baseline on ``hosts`` (or why it could not run)."""
     try:
@@ -158,6 +169,7 @@ def _baseline_run(
             extra_vars=company_support_vars(company),
             vault_password_file=vault,
             progress=progress,
+            cancel=cancel,
         )
     except ProvisionError as exc:
         return exc.message
@@ -188,19 +200,51 @@ def run_diagnoses(
     work_dir = store.path.parent / RUNS_FOLDER
     hosts = [t.host for t in targets]
     started = utcnow()
-    run = run_playbook(
-        PLAYBOOKS / DIAGNOSE_PLAYBOOK,
-        inventories,
-        work_dir=work_dir,
-        limit=hosts,
-        forks=options.forks,
-        vault_password_file=vault,
-        progress=progress,
-    )
+    # The check run of the company settings runs next to the diagnosis (two Ansible runs
+    # side by side): support waits for the longer one, not for both.
+    checked: dict[str, ProvisionRun | str] = {}
+    stop = threading.Event()
+    check = None
+    if options.baseline:
+
+        def settings_check() -> None:
+            try:
+                checked["run"] = _baseline_run(
+                    company,
+                    inventories,
+                    hosts,
+                    work_dir,
+                    vault,
+                    options,
+                    _labelled(progress),
+                    stop.is_set,
+                )
+            except Exception as exc:  # said in the baseline policy's error, not lost
+                checked["run"] = f"{type(exc).__name__}: {exc}"
+
+        check = threading.Thread(target=settings_check, name="remoteops-settings-check")
+        check.start()
+    try:
+        run = run_playbook(
+            PLAYBOOKS / DIAGNOSE_PLAYBOOK,
+            inventories,
+            work_dir=work_dir,
+            limit=hosts,
+            forks=options.forks,
+            vault_password_file=vault,
+            progress=progress,
+        )
+        if run.status == "canceled":  # Ctrl-C (ansible-runner catches it): stop both
+            stop.set()
+            raise ProvisionError("The diagnosis was stopped; nothing was recorded.")
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        if check is not None:
+            check.join()
     reached = [h.host for h in run.hosts if h.status != "unreachable"]
-    baseline: ProvisionRun | str | None = None
-    if options.baseline and reached:
-        baseline = _baseline_run(company, inventories, reached, work_dir, vault, options, progress)
+    baseline = checked.get("run")
     now = utcnow()
     seconds = (now - started).total_seconds()
     diagnoses = []
@@ -278,7 +322,7 @@ def _judged(conn, host: HostResult, target: Target, baseline, now, options) -> D
     stopped = host.message if host.status == "failed" else None
     verdicts = judge(findings, ctx, stopped=stopped)
     if options.baseline and check_run is None and isinstance(baseline, str):
-        verdicts["baseline"] = unknown(f"the check run could not start: {baseline}")
+        verdicts["baseline"] = unknown(f"the check run of the company settings failed: {baseline}")
     return Diagnosis(
         host=host.host,
         employee_id=target.employee_id,

@@ -248,7 +248,9 @@ class RepairResult:
                 else f"{self.action.title}: nothing needed repairing."
             )
         if host is not None and host.message:
-            return f"{host.failed_task}: {host.message}" if host.failed_task else host.message
+            if host.failed_task and host.status == "failed":
+                return f"{host.failed_task}: {host.message}"
+            return host.message
         return self.run.error or self.run.summary()
 
     @property

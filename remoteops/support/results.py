@@ -91,6 +91,7 @@ class PolicyResult:
             "error": self.error,
             "repair": self.repair,
             "at": self.at.isoformat(timespec="seconds"),
+            "facts": self.facts,
         }
 
 

@@ -64,6 +64,7 @@ def html_of(templates, company, employee, document: str, lang: str) -> str:
 
 
 # -- 1. the work model follows the facts ---------------------------------------------------
+@pytest.mark.slow
 def test_mobile_agent_with_a_desktop_at_home_gets_telearbeit(sample_pdfs, sample_company):
     employee = sample_company.employee(DE_MOBILE_DESKTOP)
     assert employee.work_model == "mobile" and employee.home_days_per_week >= 4
@@ -74,6 +75,7 @@ def test_mobile_agent_with_a_desktop_at_home_gets_telearbeit(sample_pdfs, sample
     assert "vereinbaren mobile Arbeit" not in text
 
 
+@pytest.mark.slow
 def test_genuine_mobile_work_does_not_deny_the_arbstaettv(bare_pdfs):
     text = bare_pdfs[DE_MOBILE_DESKTOP]
     assert "Die Parteien vereinbaren mobile Arbeit" in text
@@ -109,6 +111,7 @@ def test_check_warns_about_mobile_with_a_desktop(cli, small_company):
 
 
 # -- 2. costs: the allowance from company.yml ----------------------------------------------
+@pytest.mark.slow
 def test_allowance_is_printed_in_both_languages(sample_pdfs):
     de = text_of(sample_pdfs, DE_TELEWORK)
     assert "monatliche Pauschale von 30 EUR" in de
@@ -119,6 +122,7 @@ def test_allowance_is_printed_in_both_languages(sample_pdfs):
     assert "covered by the salary" not in en
 
 
+@pytest.mark.slow
 def test_without_an_allowance_expenses_are_reimbursed_on_proof(bare_pdfs):
     de = bare_pdfs[DE_MOBILE_DESKTOP]
     assert "entsprechend § 670 BGB" in de and "auf Nachweis" in de
@@ -142,6 +146,7 @@ def test_allowance_none_reason_is_printed(templates, sample_company):
 
 
 # -- 3. the information sheet: only what is configured -------------------------------------
+@pytest.mark.slow
 def test_information_sheet_names_the_configured_agent_data(sample_pdfs):
     # On the information sheet itself, not somewhere else in the packet.
     de = text_of(sample_pdfs, DE_TELEWORK).split("Anlage: Informationsblatt")[1]
@@ -161,6 +166,7 @@ def test_information_sheet_names_the_configured_agent_data(sample_pdfs):
     assert "30 days, then deleted" in en
 
 
+@pytest.mark.slow
 def test_information_sheet_claims_nothing_unconfigured(bare_pdfs):
     de = bare_pdfs[DE_MOBILE_DESKTOP]
     for words in (
@@ -197,6 +203,7 @@ def test_status_lists_active_employees_without_a_start_date(cli, sample_company,
 
 
 # -- 4. equipment: storage that fits a desktop, no excluded right to withhold ---------------
+@pytest.mark.slow
 def test_equipment_storage_and_possession_wording(sample_pdfs):
     de = text_of(sample_pdfs, DE_TELEWORK)
     assert "verschlossen aufbewahrt" not in de
@@ -209,6 +216,7 @@ def test_equipment_storage_and_possession_wording(sample_pdfs):
 
 
 # -- 5. language ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_ranges_and_weekdays_in_each_language(sample_pdfs):
     de = text_of(sample_pdfs, DE_TELEWORK)
     assert "Mo.–Fr. 08:00–18:00" in de and "09:00–16:00 Uhr" in de
@@ -226,6 +234,7 @@ def test_hours_text_rules():
     assert hours_text("IT-Service Mo-Do", "de") == "IT-Service Mo.–Do."
 
 
+@pytest.mark.slow
 def test_german_pronoun_and_english_salutation(sample_pdfs, sample_company):
     de = text_of(sample_pdfs, DE_TELEWORK)
     assert "An Bürotagen arbeitet der Arbeitnehmer im Betrieb" in de
@@ -235,6 +244,7 @@ def test_german_pronoun_and_english_salutation(sample_pdfs, sample_company):
 
 
 # -- 6. letterhead details and named signatories ---------------------------------------------
+@pytest.mark.slow
 def test_letterhead_names_register_and_signatories(sample_pdfs, sample_company):
     de = text_of(sample_pdfs, DE_TELEWORK)
     assert "Sitz: Berlin · Amtsgericht Charlottenburg, HRB 214365 B" in de
@@ -250,6 +260,7 @@ def test_letterhead_names_register_and_signatories(sample_pdfs, sample_company):
     )
 
 
+@pytest.mark.slow
 def test_without_a_signatory_the_managing_director_signs(bare_pdfs, bare_company):
     de = bare_pdfs[DE_MOBILE_DESKTOP]
     director = bare_company.details.managing_director
@@ -270,6 +281,7 @@ def _text_span(textpage, words: str) -> tuple[float, float, float] | None:
     return first[0], last[2], first[1]
 
 
+@pytest.mark.slow
 def test_device_table_headers_do_not_run_into_each_other(sample_render, sample_company):
     import pypdfium2
 

@@ -8,7 +8,8 @@ import json
 import stat
 
 import pytest
-from pypdf import PdfReader
+from companyfiles import edit_row
+from pdfcheck import check_pdf, squeezed
 
 from remoteops.synthetic import write_company
 
@@ -26,6 +27,7 @@ def scheduled(cli, root) -> list[dict]:
     return [r for r in rows if r["home_office_start"]]
 
 
+@pytest.mark.slow
 def test_render_status_mark_round_trip(cli, company_dir, tmp_path):
     someone = scheduled(cli, company_dir)[0]
     eid = someone["employee_id"]
@@ -37,7 +39,7 @@ def test_render_status_mark_round_trip(cli, company_dir, tmp_path):
     out = tmp_path / "out" / "contracts"
     packet = next(out.glob(f"{eid}-*-packet.pdf"))
     assert stat.S_IMODE(packet.stat().st_mode) == 0o600
-    text = " ".join(p.extract_text() for p in PdfReader(packet).pages)
+    text = check_pdf(packet).text  # as PDFium shows it, checked against qpdf and Poppler
     assert someone["name"] in text and "{{" not in text
     shown = json.loads(cli("-i", company_dir, "employees", "show", eid, "--json").stdout)[0]
     for asset in shown["equipment"]:
@@ -89,6 +91,7 @@ def test_bad_older_than_is_a_usage_error(cli, company_dir):
     assert result.exit_code == 2 and "7d" in result.stderr
 
 
+@pytest.mark.slow
 def test_bundled_templates_check(cli, company_dir):
     result = cli("-i", company_dir, "contracts", "check")
     assert result.exit_code == 0 and "OK" in result.stdout
@@ -102,6 +105,7 @@ def test_broken_templates_folder_is_reported(cli, company_dir, tmp_path):
     assert result.exit_code == 1 and "problem" in result.stderr
 
 
+@pytest.mark.slow
 def test_repeating_a_step_keeps_its_first_date(cli, company_dir):
     eid = scheduled(cli, company_dir)[0]["employee_id"]
     assert cli("-i", company_dir, "contracts", "render", eid, "--json").exit_code == 0
@@ -149,6 +153,7 @@ def _outside_css(tmp_path):
 
 
 @pytest.mark.parametrize("case", ["file-url", "symlink-out", "http", "template-symlink"])
+@pytest.mark.slow
 def test_check_refuses_what_render_refuses(cli, company_dir, tmp_path, case):
     if case == "file-url":
         folder, refused = _templates_with(tmp_path, "t", "file:///etc/hostname"), "/etc/hostname"
@@ -182,6 +187,7 @@ def test_every_contracts_help_has_an_example(cli):
         assert "Example:" in shown.stdout and "remoteops contracts" in shown.stdout, command
 
 
+@pytest.mark.slow
 def test_formula_like_names_are_inert_in_status_csv_and_manifest(cli, company_dir, tmp_path):
     from remoteops.csvio import from_spreadsheet_cell
     from remoteops.synthetic import EMPLOYEE_COLUMNS
@@ -242,3 +248,159 @@ def test_formula_like_names_are_inert_in_status_csv_and_manifest(cli, company_di
     from remoteops.contracts import read_manifest
 
     assert {r.title for r in read_manifest(out)} == titles  # the JSON holds the real values
+
+
+# -- the render options, a partial failure, void ------------------------------------------
+
+
+def _manifest_rows(out) -> list[dict]:
+    return list(csv.DictReader((out / "manifest.csv").open(encoding="utf-8")))
+
+
+def _templates_printing_the_phone(tmp_path):
+    """A copy of the bundled templates whose letter prints the employee's phone number
+    without asking whether there is one (an optional field: it fails where it is empty)."""
+    import shutil
+
+    from remoteops.contracts.templates import default_templates_dir
+
+    own = tmp_path / "our-templates"
+    shutil.copytree(default_templates_dir(), own)
+    letter = own / "de" / "setup-letter.html"
+    text = letter.read_text("utf-8")
+    marker = '<div class="box">'
+    assert marker in text
+    letter.write_text(
+        text.replace(marker, f"<p>Telefon: {{{{ employee.phone }}}}</p>\n{marker}", 1)
+    )
+    return own
+
+
+@pytest.mark.slow
+def test_render_all_exits_1_when_one_fails_and_force_renders_again(cli, company_dir, tmp_path):
+    """The company's own templates print the phone number; E0001 has none: --all renders
+    the other three, lists E0001 with the field, template and line, and exits 1. With a
+    phone number only E0001 is rendered; --force renders everyone again."""
+    out = tmp_path / "out" / "contracts"
+    own = _templates_printing_the_phone(tmp_path)
+    everyone = ["E0001", "E0002", "E0003", "E0004"]
+    edit_row(company_dir / "employees.csv", 0, phone="")
+    first = cli("-i", company_dir, "contracts", "render", "--all", "--templates", own)
+    assert first.exit_code == 1, first.output
+    (failed,) = [r for r in first.stdout.splitlines() if r.startswith("│ E0001")]
+    assert "employee.phone" in failed and "setup-letter.html" in failed
+    counts = {
+        cells[0]: cells[1]
+        for row in first.stdout.splitlines()
+        if row.startswith("│ ")
+        for cells in [[c.strip() for c in row.strip("│").split("│")]]
+        if len(cells) == 2
+    }
+    assert counts["employees rendered"] == "3" and counts["employees failed"] == "1"
+    assert {r["employee_id"] for r in _manifest_rows(out)} == set(everyone[1:])
+    assert not list(out.glob("E0001*"))
+
+    edit_row(company_dir / "employees.csv", 0, phone="+49 30 1234567")
+    args = ("-i", company_dir, "contracts", "render", "--all", "--templates", own, "--json")
+    fixed = json.loads(cli(*args).stdout)[0]
+    assert (fixed["rendered"], fixed["unchanged"]) == (["E0001"], everyone[1:])
+    assert "Telefon: +49 30 1234567" in check_pdf(out / "E0001-de-packet.pdf").text
+    forced = cli(*args, "--force")
+    assert forced.exit_code == 0, forced.output
+    report = json.loads(forced.stdout)[0]
+    assert (report["rendered"], report["unchanged"]) == (everyone, [])
+    assert report["superseded"] == 4 * len(everyone)
+    assert len(list((out / "superseded").rglob("*.pdf"))) == len(everyone)
+    assert {r["employee_id"] for r in _manifest_rows(out)} == set(everyone)
+
+
+@pytest.mark.slow
+def test_render_a_team_in_english_one_file_per_document(cli, company_dir, tmp_path):
+    out = tmp_path / "out" / "contracts"
+    result = cli(
+        "-i", company_dir, "contracts", "render", "--team", "Beschwerden", "--lang", "en",
+        "--split", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["rendered"] == ["E0003", "E0004"]  # the team only
+    documents = ("setup-letter", "home-office", "data-protection", "equipment-loan")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == sorted(
+        f"{e}/{e}-{d}-en.pdf" for e in ("E0003", "E0004") for d in documents
+    )
+    assert {(r["employee_id"], r["language"]) for r in _manifest_rows(out)} == {
+        ("E0003", "en"),
+        ("E0004", "en"),
+    }
+    text = squeezed(check_pdf(out / "E0003" / "E0003-home-office-en.pdf").text)
+    assert squeezed("Home-Office Addendum") in text and "Page1of" in text
+    assert "Seite1von" not in text
+    unknown = cli("-i", company_dir, "contracts", "render", "--team", "Vertrieb")
+    assert unknown.exit_code == 2 and "No employee scheduled for home office" in unknown.stderr
+
+
+@pytest.mark.slow
+def test_render_with_the_companys_own_templates(cli, company_dir, tmp_path):
+    import shutil
+
+    from remoteops.contracts.templates import default_templates_dir
+
+    out = tmp_path / "out" / "contracts"
+    bundled = json.loads(cli("-i", company_dir, "contracts", "render", "E0002", "--json").stdout)
+    assert bundled[0]["rendered"] == ["E0002"]
+    own = tmp_path / "our-templates"
+    shutil.copytree(default_templates_dir(), own)
+    letter = own / "de" / "setup-letter.html"
+    sentence = "Bitte bringen Sie Ihren Werksausweis mit."
+    text = letter.read_text("utf-8").replace(
+        '<div class="box">', f'<p>{sentence}</p>\n<div class="box">', 1
+    )
+    letter.write_text(text, "utf-8")
+    result = cli("-i", company_dir, "contracts", "render", "E0002", "--templates", own, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)[0]
+    assert report["rendered"] == ["E0002"] and report["superseded"] == 4
+    packet = out / "E0002-de-packet.pdf"
+    assert squeezed(sentence) in squeezed(check_pdf(packet).text)
+    versions = {r["template_version"] for r in _manifest_rows(out)}
+    assert len(versions) == 1 and versions != {
+        r["template_version"] for r in bundled[0].get("documents", [])
+    }
+
+
+@pytest.mark.slow
+def test_void_takes_a_document_out_of_force_and_repeating_it_changes_nothing(
+    cli, company_dir, tmp_path
+):
+    assert cli("-i", company_dir, "contracts", "render", "E0003", "--json").exit_code == 0
+    voided = cli("-i", company_dir, "contracts", "mark", "E0003", "equipment-loan", "void")
+    assert voided.exit_code == 0, voided.output
+    assert "E0003 equipment-loan (de): void." in voided.stdout
+    in_force = json.loads(cli("-i", company_dir, "contracts", "status", "--json").stdout)
+    assert {r["document"] for r in in_force if r["employee_id"] == "E0003"} == {
+        "setup-letter",
+        "home-office",
+        "data-protection",
+    }
+    every = json.loads(cli("-i", company_dir, "contracts", "status", "--history", "--json").stdout)
+    (loan,) = [r for r in every if r["document"] == "equipment-loan"]
+    assert loan["status"] == "void"
+
+    again = cli("-i", company_dir, "contracts", "mark", "E0003", "equipment-loan", "void")
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.stdout.split())
+    assert "E0003 equipment-loan (de) is already void" in said and "nothing changed" in said
+    signed = cli("-i", company_dir, "contracts", "mark", "E0003", "equipment-loan", "signed")
+    assert signed.exit_code == 1
+    assert "E0003 equipment-loan is void; it cannot change any more." in signed.stderr
+    assert "remoteops contracts render E0003" in signed.stderr
+    log = json.loads(cli("-i", company_dir, "log", "--employee", "E0003", "--json").stdout)
+    assert [e["action"] for e in log].count("contracts.void") == 1
+
+    # a new one, as the message says: the packet is rendered again with a new loan
+    new = json.loads(cli("-i", company_dir, "contracts", "render", "E0003", "--json").stdout)
+    assert new[0]["rendered"] == ["E0003"]
+    in_force = json.loads(cli("-i", company_dir, "contracts", "status", "--json").stdout)
+    (loan,) = [r for r in in_force if r["document"] == "equipment-loan"]
+    assert loan["status"] == "generated"
+    again = cli("-i", company_dir, "contracts", "mark", "E0003", "equipment-loan", "signed")
+    assert again.exit_code == 0, again.output

@@ -135,6 +135,7 @@ def _top_right_ink(path: Path, page_number: int) -> float:
 
 
 @pytest.mark.parametrize("mode", ["RGBA", "CMYK"])
+@pytest.mark.slow
 def test_logo_in_every_letterhead_without_transparency(small_company, tmp_path, templates, mode):
     """A transparent PNG or a CMYK JPEG: the PDFs carry a clean RGB copy (no soft mask, no
     CMYK under the sRGB output intent), drawn at the top right of each document's first

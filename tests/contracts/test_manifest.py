@@ -111,7 +111,10 @@ def test_mark_by_document_id_void_and_unknown(conn):
     record_rendered(conn, [record])
     _, voided = set_document_status(conn, "E1", record.document_id, "void", at=T0)
     assert voided.status == "void" and voided.voided_at == T0
-    with pytest.raises(NotFoundError):
+    # void again: nothing changes, the first date stays
+    before, after = set_document_status(conn, "E1", "data-protection", "void")
+    assert before is after and after.voided_at == T0
+    with pytest.raises(StatusError, match="E1 data-protection is void; it cannot change"):
         set_document_status(conn, "E1", "data-protection", "signed")
     with pytest.raises(StatusError):
         set_document_status(conn, "E1", "data-protection", "superseded")
@@ -142,6 +145,7 @@ def test_pending_and_older_than(conn):
     assert document_status(conn, employee_ids=["E3"])[0].status == "signed"
 
 
+@pytest.mark.slow
 def test_renderer_records_into_the_state_store_with_audit(tmp_path, synthetic_company, templates):
     store = StateStore(tmp_path / "state.db")
     documents = SqliteDocumentStore(store.transaction, audit=store.audit)

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pdfcheck import check_pdf
 from pypdf import PdfReader
 
 from remoteops.contracts import DOCUMENTS, render_agreements
@@ -129,6 +130,15 @@ def test_killed_render_leaves_a_manifest_that_matches_the_store(tmp_path):
     assert len(recorded) - len(as_json) <= len(DOCUMENTS)
     for row in as_json:
         assert (out / row["pdf_path"]).is_file()
+    # Every document the store records is on disk as recorded; every PDF on disk is whole
+    # (strict readers), and at most the packet in flight is on disk but not yet recorded.
+    for row in recorded:
+        assert sha256_of(out / row["pdf_path"]) == row["sha256"], row["pdf_path"]
+    on_disk = sorted(out.glob("*.pdf"))
+    for path in on_disk:
+        check_pdf(path)
+    stored = {row["employee_id"] for row in recorded}
+    assert len({p.name.split("-")[0] for p in on_disk} - stored) <= 1
 
     again = subprocess.run(
         _remoteops(inventory, "contracts", "render", "--all", "--json"),
@@ -138,6 +148,10 @@ def test_killed_render_leaves_a_manifest_that_matches_the_store(tmp_path):
         timeout=600,
     )
     assert again.returncode == 0, again.stderr
+    (report,) = json.loads(again.stdout)
+    assert report["failures"] == []
+    assert report["unchanged"] == sorted(stored)  # what was recorded is not rendered again
+    assert report["rendered"] == sorted(set(scheduled) - stored)
     store = _assert_manifest_matches_store(out, state)
     assert len(store) == len(scheduled) * len(DOCUMENTS)
     assert not list(out.rglob("*.part")), "temporary files were left in place of real files"

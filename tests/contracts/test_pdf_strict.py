@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import TODAY
 from contracts_pdf import check_packet_content
 from pdfcheck import (
@@ -35,6 +36,7 @@ from remoteops.contracts.pdf import (
 )
 
 
+@pytest.mark.slow
 def test_sample_packets_look_the_same_in_pdfium_and_poppler(
     request, sample_render, sample_company, sample_ids
 ):
@@ -47,6 +49,7 @@ def test_sample_packets_look_the_same_in_pdfium_and_poppler(
             compare_renderings(path, artifacts, page=page)
 
 
+@pytest.mark.slow
 def test_split_documents_pass_the_strict_checks(tmp_path, request, synthetic_company, templates):
     employees = synthetic_company.employees[:2]
     ids = [e.employee_id for e in employees]
@@ -70,6 +73,7 @@ def test_split_documents_pass_the_strict_checks(tmp_path, request, synthetic_com
         compare_renderings(path, ARTIFACTS / request.node.name)
 
 
+@pytest.mark.slow
 def test_packet_numbering_files_pass_the_strict_checks(tmp_path, synthetic_company, templates):
     employee = synthetic_company.employees[0]
     render_agreements(
@@ -85,6 +89,7 @@ def test_packet_numbering_files_pass_the_strict_checks(tmp_path, synthetic_compa
     assert f"{word} {total} {of} {total}" in pdf.pages[-1]
 
 
+@pytest.mark.slow
 def test_fast_and_naive_pages_look_alike(tmp_path, request, sample_company, templates):
     """The fields are laid out on their own, wrapped in their ancestors: they must come out
     in the same font, size and place as in a plain render of the whole sheet."""
@@ -152,6 +157,7 @@ def test_the_stamp_font_pdf_is_sound_and_tagged(tmp_path):
     path.unlink()  # not a PDF remoteops writes: no PDF/A parts
 
 
+@pytest.mark.slow
 def test_one_subset_tag_per_font_program(sample_render, sample_company, sample_ids):
     out, _ = sample_render
     reader = PdfReader(
@@ -195,6 +201,7 @@ def test_pdf_module_uses_public_apis_only():
         assert private not in source, private
 
 
+@pytest.mark.slow
 def test_fields_are_drawn_as_a_form_with_its_own_resources(
     sample_render, sample_company, sample_ids
 ):
@@ -222,6 +229,7 @@ def test_fields_are_drawn_as_a_form_with_its_own_resources(
     assert forms >= 3  # the letter, the addendum, the commitment, the loan
 
 
+@pytest.mark.slow
 def test_template_version_is_in_the_metadata_not_on_the_pages(
     sample_render, sample_company, sample_ids
 ):

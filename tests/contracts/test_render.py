@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import signal
 import stat
-import subprocess
-import sys
-import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from conftest import TODAY, with_employees
@@ -42,10 +36,7 @@ from remoteops.contracts import (
     read_manifest,
     render_agreements,
 )
-from remoteops.contracts.manifest import current_documents
 from remoteops.contracts.pdf import sha256_of
-from remoteops.inventory import load_company
-from remoteops.state import StateStore
 from remoteops.workmodel import effective_work_model
 
 LANGUAGE_MARKERS = {
@@ -57,6 +48,7 @@ LANGUAGE_MARKERS = {
 # -- the sample company ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sample_packets_render_without_failures(sample_render, sample_ids):
     out, report = sample_render
     assert report.failures == []
@@ -66,6 +58,7 @@ def test_sample_packets_render_without_failures(sample_render, sample_ids):
     }
 
 
+@pytest.mark.slow
 def test_sample_packets_hold_the_employees_own_data(sample_pdfs, sample_company, sample_ids):
     for eid in sample_ids:
         employee = sample_company.employee(eid)
@@ -96,6 +89,7 @@ def _personal_values(company, employee) -> set[str]:
     return {v for v in values if v}
 
 
+@pytest.mark.slow
 def test_no_packet_carries_any_other_employees_data(sample_pdfs, sample_company, sample_ids):
     """Every other employee of the company (all of them, not only those rendered): none of
     their names, streets, e-mail addresses, phone numbers, serials or asset tags is in the
@@ -126,6 +120,7 @@ def test_no_packet_carries_any_other_employees_data(sample_pdfs, sample_company,
         assert found == [], f"{eid}'s packet carries other employees' data: {found}"
 
 
+@pytest.mark.slow
 def test_sample_packets_are_in_the_right_language(sample_pdfs, sample_company, sample_ids):
     for eid in sample_ids:
         lang = sample_company.employee(eid).language
@@ -135,6 +130,7 @@ def test_sample_packets_are_in_the_right_language(sample_pdfs, sample_company, s
         assert absent not in text
 
 
+@pytest.mark.slow
 def test_sample_packets_switch_on_the_work_model(sample_pdfs, sample_company, sample_ids):
     words = {
         ("de", "telearbeit"): "Telearbeit im Sinne von § 2 Abs. 7",
@@ -156,6 +152,7 @@ def test_sample_packets_switch_on_the_work_model(sample_pdfs, sample_company, sa
     assert {("de", "telearbeit"), ("en", "telearbeit")} <= seen
 
 
+@pytest.mark.slow
 def test_no_template_syntax_and_no_none(sample_pdfs, sample_ids):
     for eid in sample_ids:
         for page in sample_pdfs[eid].pages:
@@ -163,6 +160,7 @@ def test_no_template_syntax_and_no_none(sample_pdfs, sample_ids):
             assert not re.search(r"\bNone\b", page)
 
 
+@pytest.mark.slow
 def test_page_count_and_numbering(sample_render, sample_pdfs, sample_company, sample_ids):
     _, report = sample_render
     for eid in sample_ids:
@@ -180,6 +178,7 @@ def test_page_count_and_numbering(sample_render, sample_pdfs, sample_company, sa
                 assert record.document_id in page
 
 
+@pytest.mark.slow
 def test_packets_are_pdfa_3b_as_far_as_can_be_checked(sample_pdfs, sample_company, sample_ids):
     """qpdf --check clean, fonts embedded with one subset tag per program, the XMP parsed
     as XML saying PDF/A-3B and agreeing with the document info, one output intent with a
@@ -199,6 +198,7 @@ def test_packets_are_pdfa_3b_as_far_as_can_be_checked(sample_pdfs, sample_compan
         assert raw.startswith(b"%PDF-1.7\n%")
 
 
+@pytest.mark.slow
 def test_the_pdfa_check_finds_what_breaks_pdfa(sample_pdfs, sample_ids, tmp_path):
     """The check above can fail: copies of a packet with the same bytes changed in place
     (so the file stays readable) are each refused, naming the problem."""
@@ -228,6 +228,7 @@ def test_the_pdfa_check_finds_what_breaks_pdfa(sample_pdfs, sample_ids, tmp_path
     path.unlink()
 
 
+@pytest.mark.slow
 def test_files_are_private_and_listed_in_the_manifest(sample_render, sample_ids):
     out, report = sample_render
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
@@ -244,6 +245,7 @@ def test_files_are_private_and_listed_in_the_manifest(sample_render, sample_ids)
     assert not list(out.rglob("*.part"))
 
 
+@pytest.mark.slow
 def test_naive_and_sheet_rendering_show_the_same_pages(
     tmp_path, request, sample_company, templates
 ):
@@ -293,6 +295,7 @@ def test_naive_and_sheet_rendering_show_the_same_pages(
 LONG_NAME = "Maximiliane-Aurelia " + "Xylophon" * 24  # 212 characters
 
 
+@pytest.mark.slow
 def test_injection_and_odd_names_render_literally(tmp_path, synthetic_company, templates):
     names = ["O'Brien", "Müller-Lüdenscheidt", "<script>alert(1)</script>", "{{ 7*7 }}", LONG_NAME]
     staff = synthetic_company.employees[: len(names)]
@@ -315,6 +318,7 @@ def test_injection_and_odd_names_render_literally(tmp_path, synthetic_company, t
             assert " 49" not in flat(pdf.text).replace("+49", "")
 
 
+@pytest.mark.slow
 def test_missing_field_stops_only_that_employee(tmp_path, synthetic_company, templates):
     good, bad = synthetic_company.employees[0], synthetic_company.employees[1]
     company = with_employees(synthetic_company, [good, replace(bad, home_office_start=None)])
@@ -346,6 +350,7 @@ def test_employee_without_devices_is_listed_not_rendered(tmp_path, synthetic_com
 # -- incremental runs ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rerun_renders_nothing_and_a_change_renders_only_that_packet(
     tmp_path, synthetic_company, templates
 ):
@@ -385,6 +390,7 @@ def test_rerun_renders_nothing_and_a_change_renders_only_that_packet(
     assert len(manifest) == len(ids) * len(DOCUMENTS)
 
 
+@pytest.mark.slow
 def test_template_change_renders_again(tmp_path, synthetic_company, templates_copy):
     eid = synthetic_company.employees[0].employee_id
     first = render_agreements(synthetic_company, [eid], out_dir=tmp_path, templates=templates_copy)
@@ -395,6 +401,7 @@ def test_template_change_renders_again(tmp_path, synthetic_company, templates_co
     assert second.rendered[0].template_version != first.rendered[0].template_version
 
 
+@pytest.mark.slow
 def test_interrupted_batch_leaves_no_partial_pdf_and_resumes(
     tmp_path, synthetic_company, templates
 ):
@@ -428,73 +435,14 @@ def test_interrupted_batch_leaves_no_partial_pdf_and_resumes(
     assert resumed.employees_rendered == sorted(set(ids) - set(done))
 
 
-def _recorded(state: Path) -> set[tuple[str, str, str, str]]:
-    """(employee, document, file, SHA-256) of every document in force in the state store
-    the CLI uses (``--state``)."""
-    with StateStore(state) as store, store.reading() as conn:
-        return {(r.employee_id, r.document, r.pdf_path, r.sha256) for r in current_documents(conn)}
-
-
-def _listed(out: Path) -> set[tuple[str, str, str, str]]:
-    return {(r.employee_id, r.document, r.pdf_path, r.sha256) for r in read_manifest(out)}
-
-
-@pytest.mark.slow
-def test_killed_render_leaves_whole_pdfs_and_the_state_store_in_step(tmp_path):
-    """``remoteops contracts render --all`` killed (SIGKILL) while it writes: every PDF on
-    disk is whole, every document the state store records is on disk with its hash, the
-    manifest mirror lags the store by at most the employee being written, and the next run
-    renders only what is missing and leaves store, manifest and files in step."""
-    from remoteops.synthetic import write_company
-
-    inventory, out, state = tmp_path / "inventory", tmp_path / "out", tmp_path / "state.db"
-    write_company(inventory, employees=10, seed=11)
-    company = load_company(inventory)
-    ids = sorted(e.employee_id for e in company.employees if e.scheduled_for_home_office)
-    assert len(ids) >= 6
-    command = [sys.executable, "-m", "remoteops", "-i", str(inventory), "--state", str(state)]
-    command += ["contracts", "render", "--all", "--out", str(out), "--json"]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and not list(out.glob("*.pdf")):
-            time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL, "the render ended before it was killed"
-    on_disk = {p.name for p in out.glob("*.pdf")}
-    assert 0 < len(on_disk) < len(ids), f"killed after {len(on_disk)} of {len(ids)} packets"
-    for name in on_disk:
-        check_pdf(out / name)
-    recorded = _recorded(state)
-    for _, _, pdf_path, sha in recorded:
-        assert sha256_of(out / pdf_path) == sha, pdf_path
-    stored_employees = {r[0] for r in recorded}
-    assert len({name.split("-")[0] for name in on_disk} - stored_employees) <= 1
-    listed = _listed(out)
-    assert listed <= recorded
-    assert len(stored_employees - {r[0] for r in listed}) <= 1
-
-    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0, again.stderr
-    (report,) = json.loads(again.stdout)
-    assert report["failures"] == []
-    assert report["unchanged"] == sorted(stored_employees)
-    assert report["rendered"] == sorted(set(ids) - stored_employees)
-    final = _recorded(state)
-    assert final == _listed(out)
-    assert {r[0] for r in final} == set(ids)
-    assert {p.name for p in out.glob("*.pdf")} == {r[2] for r in final}
-    for _, _, pdf_path, sha in final:
-        assert sha256_of(out / pdf_path) == sha
-    assert not list(out.rglob("*.part"))
+# A render killed (SIGKILL) in the middle: tests/contracts/test_output_safety.py runs the CLI
+# and checks the PDFs, the state store and the manifest.
 
 
 # -- options and the sandbox at PDF level --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_one_file_per_document_and_packet_numbering(tmp_path, synthetic_company, templates):
     employee = synthetic_company.employees[0]
     split = render_agreements(
@@ -549,6 +497,7 @@ def test_resources_outside_the_templates_folder_are_refused(
     assert not list((tmp_path / "out").glob("*.pdf"))
 
 
+@pytest.mark.slow
 def test_manifest_json_is_readable_by_scripts(sample_render):
     out, _ = sample_render
     data = json.loads((out / "manifest.json").read_text("utf-8"))
@@ -564,6 +513,7 @@ def test_manifest_json_is_readable_by_scripts(sample_render):
     }
 
 
+@pytest.mark.slow
 def test_no_part_empty_pages_inside_a_document(sample_render, sample_company, sample_ids):
     """Sections of a document flow on; only the last page of a document may end early
     (every document starts on a new page, the annex and the letter's enclosure too).

@@ -33,6 +33,7 @@ def _render_all(templates: TemplateSet, company, employee, lang="de"):
     }
 
 
+@pytest.mark.slow
 def test_bundled_templates_pass_the_check():
     assert check_templates() == []
 
@@ -209,6 +210,7 @@ def test_any_name_renders_literally_or_fails_by_name(templates, name):
     assert f"{name} {employee.last_name}" in text
 
 
+@pytest.mark.slow
 def test_shared_subfolders_are_not_languages_but_count_for_the_version(templates_copy: Path):
     before = TemplateSet(templates_copy).version("de")
     (templates_copy / "images").mkdir()

@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,106 @@ SAMPLE_VAULT_DIR = SAMPLE / "group_vars" / "workstations"
 SAMPLE_VAULT_PASSWORD = SAMPLE / ".vault-password"
 
 IS_ROOT = os.geteuid() == 0
+#: The employees of the session's shared lab pair (lab-01, lab-02).
+LAB_EMPLOYEES = ("E0901", "E0902")
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (lab workstations)")
+
+
+def lab_test(test):
+    """A test on lab workstations: marked root and slow, skipped without root."""
+    return pytest.mark.root(pytest.mark.slow(needs_root(test)))
+
+
+def lab_folder(tmp_path_factory, name: str) -> Path:
+    """A folder for a lab; not on a nosuid filesystem (sudo must work inside)."""
+    folder = tmp_path_factory.mktemp(name)
+    if os.statvfs(folder).f_flag & os.ST_NOSUID:
+        folder = Path("/var/tmp") / f"remoteops-test-{name}-{os.getpid()}"
+    return folder / "lab"
+
+
+def provision(company: Path, lab_inventory: Path, work: Path, **options):
+    """Run the baseline like ``remoteops provision lab`` does: company + lab inventory, the
+    ``live`` tasks skipped, the company's support contact as variables."""
+    from remoteops.inventory import load_company
+    from remoteops.provision import company_support_vars, run_playbook
+
+    options.setdefault("targets", ["lab"])
+    return run_playbook(
+        PLAYBOOK,
+        [company / "hosts.yml", lab_inventory],
+        work_dir=work / "artifacts",
+        skip_tags=["live"],
+        vault_password_file=options.pop("vault_password_file", company / ".vault-password"),
+        extra_vars=company_support_vars(load_company(company)),
+        **options,
+    )
+
+
+#: The UEFI variable holding the Secure Boot state (its last byte is 1 when it is on).
+SECURE_BOOT_VAR = Path("/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c")
+
+
+def expected_secure_boot() -> str:
+    """What the Secure Boot report must say on a lab workstation, read from this machine's
+    firmware (a lab workstation shares the kernel and so its /sys/firmware)."""
+    if not Path("/sys/firmware/efi").exists():
+        return "not UEFI"
+    if not SECURE_BOOT_VAR.exists():
+        return "unknown"
+    return "on" if SECURE_BOOT_VAR.read_bytes()[-1:] == b"\x01" else "off"
+
+
+def _processes() -> dict[int, tuple[int, bytes]]:
+    """pid -> (parent pid, command line) of every process, read from /proc."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat_line = Path(f"/proc/{entry}/stat").read_bytes()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        parent = int(stat_line[stat_line.rindex(b")") + 2 :].split()[1])
+        found[int(entry)] = (parent, cmdline)
+    return found
+
+
+@contextlib.contextmanager
+def ansible_workers_seen(interval: float = 0.02):
+    """While the block runs, the most Ansible worker processes alive at once among this
+    process's descendants: the ansible-playbook processes forked by the main one (one per
+    host it works on; ``--forks`` caps them; what a worker forks in turn is not counted).
+    Yields a list; its one item is the count, final when the block ends."""
+    seen, stop, me = [0], threading.Event(), os.getpid()
+
+    def poll() -> None:
+        while not stop.is_set():
+            procs = _processes()
+            mine = {me}
+            grew = True
+            while grew:
+                more = {pid for pid, (parent, _) in procs.items() if parent in mine} - mine
+                grew = bool(more)
+                mine |= more
+            playbook = {
+                p
+                for p in mine - {me}
+                if any(a.endswith(b"ansible-playbook") for a in procs[p][1].split(b"\0")[:2])
+            }
+            main = {p for p in playbook if procs[p][0] not in playbook}
+            workers = [p for p in playbook if procs[p][0] in main]
+            seen[0] = max(seen[0], len(workers))
+            stop.wait(interval)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        watcher.join()
 
 
 def switch_off(workstation) -> None:

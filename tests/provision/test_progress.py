@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 
+import pytest
 from provision_helpers import PLAYBOOK, SAMPLE, SAMPLE_VAULT_PASSWORD
 from rich.console import Console
 
@@ -33,6 +34,7 @@ def listing(*options: str) -> str:
     ).stdout
 
 
+@pytest.mark.slow
 def test_outline_counts_the_listed_hosts_and_tasks_facts_included():
     text = listing("--limit", "ws-e0001,ws-e0002")
     task_lines = [line for line in text.splitlines() if "TAGS: [" in line and " : " in line]
@@ -41,6 +43,7 @@ def test_outline_counts_the_listed_hosts_and_tasks_facts_included():
     assert outline.tasks == {"ws-e0001": len(task_lines) + 1, "ws-e0002": len(task_lines) + 1}
 
 
+@pytest.mark.slow
 def test_outline_follows_the_tags():
     everything = parse_listing(listing("--limit", "ws-e0001"), [True])
     firewall = parse_listing(listing("--limit", "ws-e0001", "--tags", "firewall"), [True])

@@ -1,25 +1,33 @@
 """Real runs of playbooks/workstation.yml against lab workstations, through the driver.
 
-Needs root (CI runs as root). The tests of this module share one pair of lab workstations
-and run in order: apply, apply again, one host unreachable, retry. Every run's output,
-artifacts and the state store are searched for the vaulted secrets at the end.
+Needs root (CI runs as root). The tests of this module use the session's shared pair of
+lab workstations (tests/provision/conftest.py), provisioned once by ``first_apply``: apply
+again, diagnose, break and repair; switching lab-02 off comes after every other test
+(``after_lab(1)``). Every run's output, artifacts and the state store are searched for the
+vaulted secrets at the very end (``after_lab(2)``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import stat
+import re
 from pathlib import Path
 
 import pytest
-from provision_helpers import PLAYBOOK, assert_baseline, needs_root, switch_off
+from provision_helpers import (
+    LAB_EMPLOYEES,
+    PLAYBOOK,
+    assert_baseline,
+    expected_secure_boot,
+    lab_test,
+    provision,
+    ssh,
+    switch_off,
+)
 
 from remoteops.inventory import load_company
 from remoteops.provision import (
     InventoryParseError,
     VaultPasswordError,
-    company_support_vars,
     get_run,
     record_run,
     retry_targets,
@@ -27,53 +35,32 @@ from remoteops.provision import (
 )
 from remoteops.state import StateStore
 
-pytestmark = [pytest.mark.root, pytest.mark.slow, needs_root]
+pytestmark = [pytest.mark.slow]
 
 #: Everything the tests saw on stdout/stderr, searched for secrets at the end.
 OUTPUT: list[str] = []
 
 
 @pytest.fixture(scope="module")
-def work(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("runs")
+def work(lab_work) -> Path:
+    return lab_work
 
 
-@pytest.fixture(scope="module")
-def store(work):
-    """The state store as every user gets it (its own migrations make the run tables)."""
-    with StateStore(work / "state" / "state.db") as store:
+@pytest.fixture
+def store(lab_state):
+    """The state store of the shared lab's runs, as every user gets it (its own migrations
+    make the run tables)."""
+    with StateStore(lab_state) as store:
         yield store
 
 
-def provision(company: Path, lab_inventory: Path, work: Path, **options):
-    """Run the baseline like ``remoteops provision`` will: company + lab inventory."""
-    options.setdefault("targets", ["lab"])
-    return run_playbook(
-        PLAYBOOK,
-        [company / "hosts.yml", lab_inventory],
-        work_dir=work / "artifacts",
-        skip_tags=["live"],
-        vault_password_file=options.pop("vault_password_file", company / ".vault-password"),
-        extra_vars=company_support_vars(load_company(company)),
-        **options,
-    )
-
-
-@pytest.fixture(scope="module")
-def first_apply(lab_pair, company, work, store):
-    workstations, inventory = lab_pair
-    updates = []
-    run = provision(company, inventory, work, progress=updates.append)
-    with store.transaction() as conn:
-        record_run(conn, run)
-    return run, updates
-
-
+@lab_test
 def test_apply_succeeds_on_both_workstations_with_live_progress(first_apply, lab_pair, capfd):
+    workstations, inventory = lab_pair
     run, updates = first_apply
     assert run.succeeded and run.exit_code == 0, run.summary()
     assert [h.host for h in run.hosts] == ["lab-01", "lab-02"]
-    assert [h.employee_id for h in run.hosts] == ["LAB01", "LAB02"]
+    assert [h.employee_id for h in run.hosts] == list(LAB_EMPLOYEES)
     assert all(h.status == "changed" and h.changed > 0 and h.failed == 0 for h in run.hosts)
     for host in ("lab-01", "lab-02"):
         states = [u.state for u in updates if u.host == host]
@@ -84,23 +71,31 @@ def test_apply_succeeds_on_both_workstations_with_live_progress(first_apply, lab
         finished = [u for u in updates if u.host == host and u.state == "finished"][0]
         assert finished.hosts_total == 2 and finished.tasks_total > 40
         assert finished.tasks_done >= finished.tasks_total
+    # the report-only facts, as the workstation itself shows them (read here over SSH)
+    folder, w = inventory.parent, workstations[0]
     report = run.host("lab-01").report
-    assert report["secure_boot"] in ("on", "off", "not UEFI", "unknown")
-    assert report["reboot_required"] in (True, False)
+    assert report["secure_boot"] == expected_secure_boot()
+    flags = ssh(folder, w.port, "sudo sh -c 'test -e /run/reboot-required && echo flag; true'")
+    kernel = ssh(folder, w.port, "sudo sh -c 'needrestart -b -k 2>/dev/null; true'")
+    expected = "flag" in flags or re.search(r"NEEDRESTART-KSTA: [23]", kernel) is not None
+    assert report["reboot_required"] is expected
+    assert report["disk_encryption"] == "none found"  # a lab root is a plain folder
     OUTPUT.append(capfd.readouterr().out)
 
 
-def test_apply_wrote_the_baseline_to_the_workstations(first_apply, lab_pair, company):
+@lab_test
+def test_apply_wrote_the_baseline_to_the_workstations(first_apply, lab_pair, lab_company):
     workstations, inventory = lab_pair
-    support = load_company(company).details.it_support
+    support = load_company(lab_company).details.it_support
     for w in workstations:
         assert_baseline(w, inventory.parent, support)
 
 
-def test_second_apply_changes_nothing(first_apply, lab_pair, company, work, store, capfd):
+@lab_test
+def test_second_apply_changes_nothing(first_apply, lab_pair, lab_company, work, store, capfd):
     workstations, inventory = lab_pair
     updates = []
-    run = provision(company, inventory, work, progress=updates.append)
+    run = provision(lab_company, inventory, work, progress=updates.append)
     with store.transaction() as conn:
         record_run(conn, run)
     assert run.succeeded, run.summary()
@@ -116,15 +111,16 @@ def test_second_apply_changes_nothing(first_apply, lab_pair, company, work, stor
     OUTPUT.append(capfd.readouterr().out)
 
 
-def test_diagnose_reports_and_changes_nothing(first_apply, lab_pair, company, work, capfd):
+@lab_test
+def test_diagnose_reports_and_changes_nothing(first_apply, lab_pair, lab_company, work, capfd):
     workstations, inventory = lab_pair
     run = run_playbook(
         PLAYBOOK.with_name("diagnose.yml"),
-        [company / "hosts.yml", inventory],
+        [lab_company / "hosts.yml", inventory],
         work_dir=work / "artifacts",
         limit=["lab-01"],
         skip_tags=["live"],
-        vault_password_file=company / ".vault-password",
+        vault_password_file=lab_company / ".vault-password",
     )
     assert run.succeeded, run.summary()
     (host,) = run.hosts
@@ -132,33 +128,52 @@ def test_diagnose_reports_and_changes_nothing(first_apply, lab_pair, company, wo
     findings = host.report["diagnosis"]  # raw facts, judged by remoteops.support
     assert findings["lab_workstation"] is True and findings["service_manager"] is False
     assert findings["results"]["disk_paths"]["rc"] == 0
-    assert findings["results"]["vpn_settings"]["stdout_lines"][:2] == ["[Interface]", "Address"]
-    assert host.report["secure_boot"] == "not UEFI" or host.report["secure_boot"] in ("on", "off")
+    assert findings["results"]["vpn_settings"]["stdout"].split()[:2] == ["[Interface]", "Address"]
+    assert host.report["secure_boot"] == expected_secure_boot()
     OUTPUT.append(capfd.readouterr().out)
 
 
-def test_repair_runs_its_offline_repairs_on_the_lab(first_apply, lab_pair, company, work):
+@lab_test
+def test_repair_fixes_what_was_broken(first_apply, lab_pair, lab_company, work):
+    """Break two things on lab-01 (the compiled desktop settings are gone, a stale package
+    file fills the cache), repair with the matching tags, and find both repaired."""
     workstations, inventory = lab_pair
+    root = workstations[0].root
+    compiled = root / "etc/dconf/db/local"
+    good = compiled.read_bytes()
+    assert b"lock-enabled" in good and b"idle-delay" in good
+    compiled.unlink()
+    stale = root / "var/cache/apt/archives/remoteops-stale_1.0_all.deb"
+    stale.write_bytes(b"!<arch>\n" + b"0" * 4096)
+
     run = run_playbook(
         PLAYBOOK.with_name("repair.yml"),
-        [company / "hosts.yml", inventory],
+        [lab_company / "hosts.yml", inventory],
         work_dir=work / "artifacts",
         limit=["lab-01"],
         skip_tags=["live"],
-        tags=["free-disk", "install-updates"],
-        vault_password_file=company / ".vault-password",
+        tags=["free-disk", "reapply-baseline"],
+        vault_password_file=lab_company / ".vault-password",
     )
     assert run.succeeded, run.summary()
-    assert run.host("lab-01").ok > 0
+    assert run.host("lab-01").status == "changed"
+    # the screen lock is compiled into the desktop database again, the cache is clean
+    assert compiled.is_file(), "the desktop settings were not rebuilt"
+    rebuilt = compiled.read_bytes()
+    assert b"lock-enabled" in rebuilt and b"idle-delay" in rebuilt and b"automount" in rebuilt
+    assert not stale.exists(), "the package cache was not cleaned"
+    assert_baseline(workstations[0], inventory.parent, load_company(lab_company).details.it_support)
 
 
+@lab_test
+@pytest.mark.after_lab(1)
 def test_an_unreachable_host_fails_the_run_and_is_retried_alone(
-    first_apply, lab_pair, company, work, store, capfd
+    first_apply, lab_pair, lab_company, work, store, capfd
 ):
     workstations, inventory = lab_pair
     switch_off(workstations[1])  # lab-02
 
-    run = provision(company, inventory, work, tags=["base"])
+    run = provision(lab_company, inventory, work, tags=["base"])
     with store.transaction() as conn:
         record_run(conn, run)
     assert not run.succeeded and run.exit_code == 1
@@ -173,47 +188,10 @@ def test_an_unreachable_host_fails_the_run_and_is_retried_alone(
     assert recorded.host("lab-02").message == down.message
     assert retry == ["lab-02"]
 
-    again = provision(company, inventory, work, targets=(), limit=retry, tags=["base"])
+    again = provision(lab_company, inventory, work, targets=(), limit=retry, tags=["base"])
     assert [h.host for h in again.hosts] == ["lab-02"]
     assert again.exit_code == 1
     OUTPUT.append(capfd.readouterr().out)
-
-
-ANSIBLE_TEMP = ("home/itadmin/.ansible", "root/.ansible")
-
-
-def _snapshot(root: Path) -> dict[str, tuple]:
-    """Every file of a workstation with its metadata and content hash (Ansible's own
-    temporary folders excluded: the admin's, and root's that Mitogen makes after become)."""
-    seen = {}
-    for folder, dirs, files in os.walk(root):
-        rel = os.path.relpath(folder, root)
-        if rel.split(os.sep)[0] in ("proc", "sys", "dev", "run", "tmp"):
-            dirs[:] = []
-            continue
-        dirs[:] = [d for d in dirs if os.path.join(rel, d) not in ANSIBLE_TEMP]
-        for name in dirs + files:
-            path = Path(folder) / name
-            info = path.lstat()
-            digest = ""
-            if stat.S_ISREG(info.st_mode):
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            seen[os.path.join(rel, name)] = (info.st_mode, info.st_uid, info.st_gid, digest)
-    return seen
-
-
-def test_check_on_a_fresh_workstation_changes_nothing(fresh_lab, company, work, capfd):
-    (workstation,), inventory = fresh_lab
-    before = _snapshot(workstation.root)
-    run = provision(company, inventory, work, check=True, diff=True)
-    assert run.mode == "check"
-    assert run.succeeded, run.summary()
-    assert run.host("lab-01").changed > 0  # it would change things...
-    after = _snapshot(workstation.root)
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    assert changed == []  # ...but changed nothing
-    out = capfd.readouterr().out
-    OUTPUT.append(out)
 
 
 def test_a_broken_inventory_is_an_error_not_an_empty_success(company, work, store, tmp_path):
@@ -266,6 +244,8 @@ def test_a_wrong_vault_password_is_a_clear_error(company, work, monkeypatch, cap
     OUTPUT.append(capfd.readouterr().out)
 
 
+@lab_test
+@pytest.mark.after_lab(2)
 def test_no_secret_in_output_artifacts_or_state_store(work, store, secrets_to_hide, capfd):
     """Runs above: their terminal output, every artifact file and the state database."""
     OUTPUT.append(capfd.readouterr().out)

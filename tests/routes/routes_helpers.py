@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import re
 
 from remoteops.models import (
     Address,
@@ -193,3 +195,12 @@ def fast_options():
 
 
 FAST = fast_options()
+
+
+def data_block(page: str) -> dict:
+    """The runs a map page carries as data (its JSON block), parsed."""
+    match = re.search(
+        r'<script type="application/json" id="routes-data">(.*?)</script>', page, re.S
+    )
+    assert match, "the map page has its data block"
+    return json.loads(match.group(1))

@@ -17,6 +17,7 @@ def plan_json(cli, root, *args):
     return json.loads(result.stdout)[0]
 
 
+@pytest.mark.slow
 def test_plan_deliver_fail_status_replan_round_trip(cli, company_dir, tmp_path):
     first = plan_json(cli, company_dir, "routes", "plan", "--from", "2026-12-01", "--days", "3")
     assert first["runs"] and first["totals"]["stops"] + first["totals"]["left_over"] > 0
@@ -90,6 +91,7 @@ def test_plan_twice_over_a_loaded_run_asks_for_replan(cli, company_dir):
     assert result.exit_code == 1 and "replan" in result.stderr
 
 
+@pytest.mark.slow
 def test_run_sheet_pdf_lists_stops_with_asset_tags(cli, company_dir, tmp_path):
     first = plan_json(cli, company_dir, "routes", "plan", "--from", "2026-12-01", "--days", "2")
     run = first["runs"][0]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from routes_helpers import FAST, MONDAY, company, ring
+from routes_helpers import FAST, MONDAY, company, data_block, ring
 
 from remoteops.models import Van
 from remoteops.routes.maps import map_html, script_json
@@ -30,14 +30,6 @@ MKDIR = "{{ cycler.__init__.__globals__.os.mkdir(dict(PWNED=1)|first) }}"
 LONE = "Lone {{ brace"
 #: "Van 49" if rendered as a template; "$\\foo$" crashes matplotlib if parsed as mathtext.
 VAN = "Van {{ 7*7 }} $\\foo$"
-
-
-def data_block(page: str) -> dict:
-    match = re.search(
-        r'<script type="application/json" id="routes-data">(.*?)</script>', page, re.S
-    )
-    assert match, "the map page has its data block"
-    return json.loads(match.group(1))
 
 
 def _set_names(root: Path, names: dict[str, str]) -> None:
@@ -60,6 +52,7 @@ def _set_van(root: Path, name: str) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_map_command_renders_inventory_text_as_data_not_template(cli, tmp_path, monkeypatch):
     root = tmp_path / "inventory"
     write_company(root, employees=12, seed=11)
@@ -176,6 +169,7 @@ def _chromium() -> str | None:
         ("de", ("Depot (schwarz)", "Liefertouren", "Kartons", "Stopps", "Mo.")),
     ],
 )
+@pytest.mark.slow
 def test_names_never_run_as_script_in_a_browser(tmp_path, language, words):
     """In either language the page's own words are shown and the names stay text."""
     people = ring(5)

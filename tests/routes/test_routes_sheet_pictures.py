@@ -71,6 +71,7 @@ def eight():
 # -- the run sheet -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_german_run_sheet_reads_back_stop_by_stop(tmp_path, eight):
     pytest.importorskip("weasyprint")
     firm, run = eight
@@ -117,6 +118,7 @@ def test_german_run_sheet_reads_back_stop_by_stop(tmp_path, eight):
     assert "Seite 1 von" in pages[0]
 
 
+@pytest.mark.slow
 def test_run_sheet_pages_as_pictures(tmp_path, eight):
     """Rendered like a printer would: A4 portrait pages."""
     pytest.importorskip("weasyprint")
@@ -246,6 +248,7 @@ def test_delivery_settings_are_checked(tmp_path):
     assert problem.field == "delivery.vans[0].driver" and "U+202E" in problem.message
 
 
+@pytest.mark.slow
 def test_sheet_command_language_option(cli, tmp_path, monkeypatch):
     root = _small_company(tmp_path)
     out = tmp_path / "out"
@@ -303,6 +306,7 @@ def _square_company():
     return company(people, boxes=10, vans=2, capacity=30, multi_trip=False)
 
 
+@pytest.mark.slow
 def test_static_map_aspect_and_two_colours_in_the_picture(tmp_path):
     from PIL import Image
 

@@ -40,6 +40,7 @@ def run(firm):
     return run
 
 
+@pytest.mark.slow
 def test_pdf_run_sheet_reads_back_in_order(tmp_path, firm, run):
     from pdfcheck import check_pdf
 

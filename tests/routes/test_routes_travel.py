@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import threading
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fake_osrm import FakeOsrm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from routes_helpers import haversine_m
@@ -161,92 +160,6 @@ def test_csv_matrix_names_missing_pairs_and_bad_numbers(tmp_path):
 
 
 # -- OSRM table service (fake server on 127.0.0.1) ------------------------------------------
-
-
-class FakeOsrm:
-    """Answers ``/table/v1/driving/...`` like OSRM 5.x (a stand-in for a remote HTTP service
-    that cannot run here): duration = 60 * (i + j), distance = 1000 * |i - j| + 7, for
-    coordinate indices i (source) and j (destination). Like OSRM it answers only what was
-    asked: ``durations`` and/or ``distances`` as ``annotations`` names them (default:
-    durations only), only the ``sources`` and ``destinations`` rows and columns; it refuses
-    unknown annotations, indices outside the coordinates, coordinates that are not
-    ``lon,lat`` and tables larger than ``max_table`` per side."""
-
-    def __init__(self, *, max_table: int = 100, code: str = "Ok", unreachable: bool = False):
-        self.requests: list[str] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
-                fake.requests.append(self.path)
-                url = urllib.parse.urlsplit(self.path)
-                parts = url.path.split("/")
-                if parts[1:4] != ["table", "v1", "driving"] or len(parts) != 5:
-                    return self.reply(400, {"code": "InvalidUrl", "message": "bad path"})
-                query = urllib.parse.parse_qs(url.query)
-                coords = parts[-1].split(";")
-                n = len(coords)
-
-                def indices(name):
-                    text = query.get(name, ["all"])[0]
-                    return list(range(n)) if text == "all" else [int(x) for x in text.split(";")]
-
-                try:
-                    places = [[float(x) for x in c.split(",")] for c in coords]
-                    sources, dests = indices("sources"), indices("destinations")
-                except ValueError:
-                    places, sources, dests = [], [], []
-                if not places or any(
-                    len(p) != 2 or not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90) for p in places
-                ):
-                    return self.reply(400, {"code": "InvalidQuery", "message": "bad query"})
-                wanted = query.get("annotations", ["duration"])[0].split(",")
-                if not set(wanted) <= {"duration", "distance"}:
-                    return self.reply(400, {"code": "InvalidOptions", "message": "annotations"})
-                if any(not 0 <= k < n for k in sources + dests):
-                    return self.reply(400, {"code": "InvalidOptions", "message": "index"})
-                if len(sources) > fake.max_table or len(dests) > fake.max_table:
-                    return self.reply(400, {"code": "TooBig", "message": "Too many locations"})
-                body = {"code": fake.code}
-                if "duration" in wanted:
-                    body["durations"] = [
-                        [
-                            None if fake.unreachable and j == n - 1 and i != j else 60.0 * (i + j)
-                            for j in dests
-                        ]
-                        for i in sources
-                    ]
-                if "distance" in wanted:
-                    body["distances"] = [
-                        [1000.0 * abs(i - j) + 7 * (i != j) for j in dests] for i in sources
-                    ]
-                self.reply(200, body)
-
-            def reply(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.max_table = max_table
-        self.code = code
-        self.unreachable = unreachable
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def test_osrm_table_in_blocks():

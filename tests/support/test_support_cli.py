@@ -112,6 +112,9 @@ def test_an_unreachable_workstation_gets_its_last_known_state_and_a_message(
     shown = cli("-i", company_dir, "employees", "show", "E0001")
     assert "Last diagnosis" in shown.stdout
     assert "on ws-e0001: unreachable (Unreachable: nothing answers" in shown.stdout
+    (record,) = json.loads(cli("-i", company_dir, "employees", "show", "E0001", "--json").stdout)
+    assert record["last_diagnosis"]["host"] == "ws-e0001"
+    assert record["last_diagnosis"]["reachable"] is False
 
 
 @pytest.mark.slow
@@ -186,3 +189,25 @@ def test_history_shows_each_check_per_diagnosis(cli, company_dir, tmp_path):
     (found,) = json.loads(cli("-i", company_dir, "support", "history", "E0001", "--json").stdout)
     assert [p["policy"] for p in found["policies"]] == ["reachable", "clock", "disk"]
     assert found["policies"][2]["statuses"] == ["fail"]
+
+
+def test_fleet_targets_a_group_a_team_or_every_workstation(company_dir):
+    from remoteops.inventory import load_company
+    from remoteops.support.fleet import fleet_targets
+
+    company = load_company(company_dir)
+    inventories = [company_dir / "hosts.yml"]
+    team, scope = fleet_targets(company, inventories, team="inbound g")
+    assert scope == "team inbound g"
+    assert [(t.host, t.employee_id) for t in team] == [
+        ("ws-e0001", "E0001"),
+        ("ws-e0002", "E0002"),
+        ("ws-e0004", "E0004"),
+        ("ws-e0008", "E0008"),
+    ]
+    group, scope = fleet_targets(company, inventories, group="team_inbound_strom")
+    assert scope == "team_inbound_strom"
+    assert [t.host for t in group] == ["ws-e0003", "ws-e0005", "ws-e0007"]
+    everyone, scope = fleet_targets(company, inventories)
+    assert scope == "all workstations"
+    assert [t.host for t in everyone] == [f"ws-e000{n}" for n in range(1, 9)]
