@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/routes.py
 	$(BIN)/python bench/rota.py
+	$(BIN)/python bench/readiness.py
 
 setup: $(VENV)/.installed
 

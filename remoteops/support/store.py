@@ -213,17 +213,15 @@ def latest_result_by_employee(
     workstations by ``until``; a result that could not be checked (error) answers nothing,
     so an earlier answer stands."""
     rows = conn.execute(
-        "SELECT d.employee_id, r.policy, r.status, r.detail, r.error, r.repair, r.facts, r.at "
-        "FROM support_results r JOIN support_diagnoses d ON d.id = r.diagnosis_id "
+        "SELECT employee_id, policy, status, detail, error, repair, facts, at FROM ("
+        "SELECT d.employee_id, r.policy, r.status, r.detail, r.error, r.repair, r.facts, r.at, "
+        "ROW_NUMBER() OVER (PARTITION BY d.employee_id ORDER BY r.at DESC, r.diagnosis_id DESC) "
+        "AS newest FROM support_results r JOIN support_diagnoses d ON d.id = r.diagnosis_id "
         "WHERE r.policy = ? AND r.status IN ('pass', 'fail') AND d.employee_id IS NOT NULL "
-        "AND (? IS NULL OR r.at <= ?) ORDER BY r.at DESC, r.diagnosis_id DESC",
+        "AND (? IS NULL OR r.at <= ?)) WHERE newest = 1",
         (policy_id, _until(until), _until(until)),
     )
-    out: dict[str, PolicyResult] = {}
-    for r in rows:
-        if r[0] not in out:
-            out[r[0]] = _policy_result(r)
-    return out
+    return {r[0]: _policy_result(r) for r in rows}
 
 
 def diagnosed_hosts(conn: sqlite3.Connection, employee_id: str) -> list[str]:
