@@ -22,7 +22,8 @@ which keeps one Python interpreter per workstation for the whole run instead of 
 starting a module per task; same task order, same results, 2-3x faster on our playbooks (see
 ``bench/support.py``). It only changes how the controller talks to the workstation, so the
 playbooks run unchanged without it (plain ``ansible-playbook``, AWX). Off switch:
-``REMOTEOPS_MITOGEN=0`` in the environment, or ``accelerate=False``.
+``REMOTEOPS_MITOGEN=0`` in the environment, or ``accelerate=False``; runs without host key
+checking (which learn new keys) always use Ansible's own strategy.
 """
 
 from __future__ import annotations
@@ -367,6 +368,10 @@ def ansible_environment(
     }
     if accelerate is None:
         accelerate = accelerate_by_default()
+    # Without host key checking, Mitogen sends SSH's UserKnownHostsFile to /dev/null, so a
+    # freshly installed machine's key would never be learnt; Ansible's own strategy records
+    # it in known_hosts, which is what the opt-out is for.
+    accelerate = accelerate and host_key_checking
     plugins = mitogen_strategy_plugins() if accelerate else None
     if plugins is not None:
         env["ANSIBLE_STRATEGY_PLUGINS"] = str(plugins)

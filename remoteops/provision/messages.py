@@ -9,7 +9,8 @@ NO_LOG_TEXT = "the output has been hidden"
 # (pattern in Ansible's message, what it means) for hosts that could not be reached.
 _UNREACHABLE = (
     (
-        r"Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED",
+        r"Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED"
+        r"|unrecognized or mismatching host key",  # the last: Mitogen's words
         "its SSH host key is unknown or has changed; check the machine, then add its key "
         "to known_hosts",
     ),

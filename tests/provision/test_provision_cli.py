@@ -143,7 +143,7 @@ def test_diff_shows_what_a_run_changes_and_would_change(
 
 @lab_test
 def test_employee_and_hostname_targets_forks_and_a_vault_password_file(
-    lab_cli, first_apply, lab_pair, lab_company, lab_state, tmp_path
+    lab_cli, first_apply, lab_pair, lab_company, lab_state, tmp_path, monkeypatch
 ):
     """E0901 is lab-01's employee, lab-02 a hostname; a copy of the company without its
     .vault-password file needs --vault-password-file; --forks 1 works on one host at a time
@@ -161,6 +161,9 @@ def test_employee_and_hostname_targets_forks_and_a_vault_password_file(
     assert "encrypted with ansible-vault, but no vault password was given" in missing.stderr
 
     args = ["E0901", "lab-02", "--tags", "support_contact", "--json"]
+    # Counted are Ansible's own worker processes: Mitogen runs beside them with processes
+    # of its own, so this test runs Ansible's strategy (REMOTEOPS_MITOGEN=0).
+    monkeypatch.setenv("REMOTEOPS_MITOGEN", "0")
     with ansible_workers_seen() as serial_workers:
         serial = cli(
             "-i", company, "provision", *args, "--forks", "1", "--vault-password-file", password

@@ -264,8 +264,15 @@ def test_a_repair_is_diagnosed_before_and_after_and_fixes_what_it_is_for(cli, la
     shown = support(cli, lab, "repair", "lab-02", "install-updates", "--no-baseline")
     assert shown.exit_code == 0, shown.output
     assert "Result: done." in shown.stdout
-    fixed = next(line for line in shown.stdout.splitlines() if "Unfinished install" in line)
-    assert "FAIL" in fixed and "pass" in fixed
+    lines = shown.stdout.splitlines()
+    after = next(line for line in lines if line.startswith("After:"))
+    assert "Unfinished installations" not in after, shown.stdout
+    (fixed,) = [
+        line
+        for line in lines
+        if "Unfinished install" in line and not line.startswith(("Before:", "After:"))
+    ]
+    assert "FAIL" in fixed and "pass" in fixed, shown.stdout  # the table: before, after
     assert "Message for the employee (German):" in shown.stdout
 
     with StateStore(lab.state) as store:
