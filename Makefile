@@ -14,23 +14,12 @@ DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 
 .PHONY: demo test test-fast lint bench setup debian-packages clean
 
-## demo: set everything up and run the main job on the bundled sample company
+## demo: set everything up and run the whole story on the bundled sample company
+## (scripts/demo.py: check, lab + provisioning + remote check when root, agreements, van
+## runs, the support rota, a few signatures and deliveries, the readiness report, an index
+## of out/)
 demo: setup
-	@echo "== Checking the sample company in inventory/"
-	$(BIN)/remoteops --inventory inventory check
-	@echo "== The employees"
-	$(BIN)/remoteops --inventory inventory employees list
-	@echo "== Rendering every scheduled employee's agreement packet (PDF/A, owner-only)"
-	$(BIN)/remoteops --inventory inventory contracts render --all
-	@echo "== Planning the van runs that bring the equipment home (8 working days from 2026-12-01)"
-	$(BIN)/remoteops --inventory inventory routes plan --from 2026-12-01 --days 8
-	$(BIN)/remoteops --inventory inventory routes sheet 2026-12-01
-	$(BIN)/remoteops --inventory inventory routes map
-	@echo
-	@echo "Done. Inputs: inventory/ (see inventory/README.md). State: .remoteops/state.db."
-	@echo "Outputs (owner-only): out/contracts/ (agreement packets, manifest.csv),"
-	@echo "  out/routes/ (run sheets as PDF and CSV, route maps)."
-	@echo "Try: $(BIN)/remoteops employees show E0001   or   $(BIN)/remoteops --help"
+	$(BIN)/python scripts/demo.py
 
 ## test: set everything up and run the whole test suite (CI runs this, as root)
 test: setup
@@ -52,6 +41,8 @@ bench: setup
 	$(BIN)/python bench/contracts.py
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/routes.py
+	$(BIN)/python bench/rota.py
+	$(BIN)/python bench/readiness.py
 
 setup: $(VENV)/.installed
 

@@ -24,10 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,34 +34,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from labbench import make_company, timed  # noqa: E402
+
 from remoteops.inventory import load_company  # noqa: E402
 from remoteops.lab import inventory_path, lab_down, lab_up  # noqa: E402
 from remoteops.provision import company_support_vars  # noqa: E402
 from remoteops.provision.driver import ansible_environment, ansible_playbook_path  # noqa: E402
-from remoteops.synthetic import write_company  # noqa: E402
 
 PLAYBOOK = REPO / "playbooks" / "workstation.yml"
 REMOTEOPS = Path(sys.executable).parent / "remoteops"
-SAMPLE = REPO / "inventory"
-
-
-def make_company(root: Path) -> Path:
-    write_company(root, employees=4, seed=11)
-    shutil.copytree(SAMPLE / "group_vars" / "workstations", root / "group_vars" / "workstations")
-    shutil.copy2(SAMPLE / ".vault-password", root / ".vault-password")
-    return root
-
-
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Wall seconds and controller CPU seconds (the process and every descendant it waited
-    for: ansible-playbook and its forks, not the lab's sshd) of one command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    proc = subprocess.run(args, env=env, capture_output=True)
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return seconds, cpu, proc
 
 
 def remoteops_run(company: Path, lab: Path, forks: int, tags: list[str]) -> tuple[float, float]:

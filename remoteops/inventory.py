@@ -37,6 +37,7 @@ from remoteops.logo import Logo, LogoError, load_logo
 from remoteops.models import (
     LANGUAGES,
     PROCESSING_KINDS,
+    READINESS_STAGES,
     RENTAL_MODES,
     Address,
     Asset,
@@ -49,6 +50,7 @@ from remoteops.models import (
     HomeOfficeAllowance,
     Person,
     Processing,
+    ReadinessSettings,
     Signatory,
     Site,
     TimeWindow,
@@ -649,7 +651,7 @@ def _load_company_yml(root: Path, problems: _Problems):
     data = yamlio.construct(yamlio.compose(root / COMPANY_FILE, COMPANY_FILE), COMPANY_FILE)
     if not isinstance(data, dict):
         problems.error(COMPANY_FILE, None, None, "must be a mapping with company, sites, delivery.")
-        return None, (), None
+        return None, (), None, ReadinessSettings()
     _check_yaml_text(data, COMPANY_FILE, problems)
     c = _Section(problems, "company", data.get("company"))
     it = _Section(problems, "company.it_support", c.data.get("it_support"))
@@ -774,7 +776,30 @@ def _load_company_yml(root: Path, problems: _Problems):
         value = getattr(delivery, key)
         if not (math.isfinite(value) and 0 <= value <= 100_000):
             d.bad(key, "must be an amount in EUR from 0 to 100000.")
-    return details, tuple(sites), delivery
+    return details, tuple(sites), delivery, _readiness(problems, data.get("readiness"))
+
+
+def _readiness(problems: _Problems, raw: Any) -> ReadinessSettings:
+    """``readiness.max_age_days``: per stage a number of days (1 to 365) or ``never``."""
+    if raw is None:
+        return ReadinessSettings()
+    section = _Section(problems, "readiness", raw)
+    ages = _Section(problems, "readiness.max_age_days", section.data.get("max_age_days") or {})
+    values = {}
+    for key in ages.data:
+        if key not in READINESS_STAGES:
+            ages.bad(str(key), f"is not a stage; use {', '.join(READINESS_STAGES)}.")
+    for stage in READINESS_STAGES:
+        if stage not in ages.data:
+            continue
+        value = ages.data[stage]
+        if isinstance(value, str) and value.strip().lower() == "never":
+            values[stage] = None
+        elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 365:
+            values[stage] = value
+        else:
+            ages.bad(stage, "must be a whole number of days from 1 to 365, or never.")
+    return ReadinessSettings(**values)
 
 
 def _rental_mode(d: _Section) -> str:
@@ -1182,7 +1207,9 @@ def check_company(root: str | Path) -> CheckReport:
             causes.append(exc.problem)
             return default
 
-    details, sites, delivery = guarded(lambda: _load_company_yml(root, problems), (None, (), None))
+    details, sites, delivery, readiness = guarded(
+        lambda: _load_company_yml(root, problems), (None, (), None, ReadinessSettings())
+    )
     depot = next((s for s in sites if s.depot), None)
     employee_table = guarded(
         lambda: read_csv(
@@ -1404,6 +1431,17 @@ def check_company(root: str | Path) -> CheckReport:
                     f"{owned[employee.employee_id]} assets; arrange their return.",
                 )
 
+    rota = None
+    if (root / "rota.yml").exists():
+        if employees_read:
+            from remoteops.rota.loading import load_rota
+
+            holidays = delivery.holidays if delivery else ()
+            rota = guarded(lambda: load_rota(root, employees, holidays, problems), None)
+        else:
+            problems.warning(
+                "rota.yml", None, None, f"not checked: {EMPLOYEES_FILE} could not be read."
+            )
     report = CheckReport(root, causes + problems.items, causes=tuple(causes))
     if not report.errors and details is not None and delivery is not None:
         report.company = Company(
@@ -1414,6 +1452,8 @@ def check_company(root: str | Path) -> CheckReport:
             employees=tuple(employees.values()),
             assets=tuple(assets),
             workstations=tuple(workstations),
+            readiness=readiness,
+            rota=rota,
         )
     return report
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from remoteops.logo import Logo
+    from remoteops.rota.settings import RotaSettings
 
 #: Weekday numbers as ``datetime.date.weekday()`` returns them (Monday = 0).
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -245,6 +246,26 @@ class CompanyDetails:
     logo: Logo | None = None  # company.logo: the letterhead logo, checked and cleaned
 
 
+#: The stages of readiness whose evidence can grow too old (``company.yml`` ``readiness``).
+READINESS_STAGES = ("provisioned", "remote_check", "agreements", "equipment")
+
+
+@dataclass(frozen=True)
+class ReadinessSettings:
+    """How old the evidence of each readiness stage may be before the stage counts as
+    *unknown* (``company.yml`` ``readiness.max_age_days``); None: it never grows too old
+    (a signature or a handover stays true; a workstation's state does not)."""
+
+    provisioned: int | None = 14
+    remote_check: int | None = 7
+    agreements: int | None = None
+    equipment: int | None = None
+
+    def max_age(self, stage: str) -> dt.timedelta | None:
+        days = getattr(self, stage)
+        return None if days is None else dt.timedelta(days=days)
+
+
 @dataclass(frozen=True)
 class Company:
     """The whole inventory, loaded and cross-validated."""
@@ -256,6 +277,8 @@ class Company:
     employees: tuple[Employee, ...]
     assets: tuple[Asset, ...]
     workstations: tuple[Workstation, ...]
+    readiness: ReadinessSettings = ReadinessSettings()
+    rota: RotaSettings | None = None  # rota.yml, if the company has a support rota
 
     def __post_init__(self) -> None:
         # Indexes, so per-employee look-ups stay cheap for thousands of employees. They are

@@ -1,7 +1,8 @@
 """The state store: one SQLite file that remembers what remoteops did, when, and by whom.
 
 The inventory says what the company *is*; the state store says what remoteops *did*:
-provisioning runs, generated documents, delivery runs, and an append-only audit log.
+provisioning runs, generated documents, delivery runs, support diagnoses, and an
+append-only audit log.
 
 - One file, by default ``.remoteops/state.db`` beside the inventory folder (override with
   ``--state`` or ``REMOTEOPS_STATE``), created owner-only (0600) in an owner-only folder.
@@ -236,6 +237,125 @@ ALTER TABLE delivery_stops ADD COLUMN slack_days INTEGER;       -- working days,
 ALTER TABLE delivery_stops ADD COLUMN unavoidable INTEGER NOT NULL DEFAULT 0;
 """
 
+# Support desk (remoteops.support): every diagnosis of a workstation (who, when, reached or
+# not) and per policy its result (pass / fail / error, never blank), plus the fleet runs
+# whose results "newly failing" compares. Diagnoses and results are history: append-only.
+SUPPORT_SCHEMA = """
+CREATE TABLE support_fleet_runs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at    TEXT NOT NULL,                 -- UTC, ISO 8601
+    finished_at   TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    scope         TEXT NOT NULL,                 -- what was asked: a group, 'team Outbound'
+    hosts         INTEGER NOT NULL,
+    reached       INTEGER NOT NULL
+);
+CREATE TABLE support_diagnoses (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            TEXT NOT NULL,                 -- UTC, ISO 8601, when it was judged
+    actor         TEXT NOT NULL,
+    host          TEXT NOT NULL,
+    employee_id   TEXT,
+    reachable     INTEGER NOT NULL CHECK (reachable IN (0, 1)),
+    error         TEXT,                          -- why it could not be diagnosed, if so
+    fleet_run     INTEGER REFERENCES support_fleet_runs (id),
+    run_id        TEXT,                          -- the Ansible run (artifacts while kept)
+    seconds       REAL NOT NULL DEFAULT 0,
+    CHECK (reachable = 1 OR (error IS NOT NULL AND error <> ''))
+);
+CREATE INDEX support_diagnoses_host ON support_diagnoses (host, at);
+CREATE INDEX support_diagnoses_employee ON support_diagnoses (employee_id, at);
+CREATE INDEX support_diagnoses_fleet ON support_diagnoses (fleet_run);
+CREATE TABLE support_results (
+    diagnosis_id  INTEGER NOT NULL REFERENCES support_diagnoses (id),
+    host          TEXT NOT NULL,
+    policy        TEXT NOT NULL,                 -- a policy id, e.g. 'disk'
+    status        TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'error')),
+    detail        TEXT NOT NULL CHECK (detail <> ''),   -- what was found, in plain words
+    error         TEXT,                          -- why it could not be checked (status error)
+    repair        TEXT,                          -- the suggested repair action, if any
+    facts         TEXT NOT NULL DEFAULT '{}',    -- JSON: the measured values it was judged on
+    at            TEXT NOT NULL,                 -- UTC, ISO 8601
+    PRIMARY KEY (diagnosis_id, policy),
+    CHECK (status <> 'error' OR (error IS NOT NULL AND error <> ''))
+);
+CREATE INDEX support_results_host ON support_results (host, policy, at);
+CREATE TRIGGER support_diagnoses_no_update BEFORE UPDATE ON support_diagnoses
+BEGIN SELECT RAISE(ABORT, 'diagnoses are history and cannot change'); END;
+CREATE TRIGGER support_diagnoses_no_delete BEFORE DELETE ON support_diagnoses
+BEGIN SELECT RAISE(ABORT, 'diagnoses are history and cannot change'); END;
+CREATE TRIGGER support_results_no_update BEFORE UPDATE ON support_results
+BEGIN SELECT RAISE(ABORT, 'diagnosis results are history and cannot change'); END;
+CREATE TRIGGER support_results_no_delete BEFORE DELETE ON support_results
+BEGIN SELECT RAISE(ABORT, 'diagnosis results are history and cannot change'); END;
+"""
+
+# Support rota (remoteops.rota.store): each plan with its period and solver figures, every
+# duty (a person on a channel for a shift on a day) with where it came from; a replan, swap
+# or cover marks the duties it changes 'replaced' (kept for the history, never deleted),
+# and the gaps of each plan.
+_ROTA_SCHEMA = """
+CREATE TABLE rota_plans (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT NOT NULL,                -- UTC, ISO 8601
+    created_by  TEXT NOT NULL,
+    first_day   TEXT NOT NULL,                -- ISO date
+    last_day    TEXT NOT NULL,
+    solver      TEXT NOT NULL,                -- JSON: status, seconds, workers, time limit
+    summary     TEXT NOT NULL                 -- JSON: coverage per channel, fairness spreads
+);
+CREATE TABLE rota_duties (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id       INTEGER NOT NULL REFERENCES rota_plans (id),
+    day           TEXT NOT NULL,              -- ISO date
+    employee_id   TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    shift         TEXT NOT NULL DEFAULT '',   -- the pattern in rota.yml
+    start_time    TEXT NOT NULL,              -- HH:MM, local time
+    end_time      TEXT NOT NULL,              -- HH:MM (24:00 as 23:59)
+    break_minutes INTEGER NOT NULL,
+    source        TEXT NOT NULL CHECK (source IN ('plan', 'swap', 'cover')),
+    status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'replaced')),
+    replaced_at   TEXT
+);
+CREATE UNIQUE INDEX rota_duties_one_a_day ON rota_duties (employee_id, day)
+    WHERE status = 'active';
+CREATE INDEX rota_duties_day ON rota_duties (day, status);
+CREATE TABLE rota_gaps (
+    plan_id     INTEGER NOT NULL REFERENCES rota_plans (id),
+    channel     TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    start_hour  INTEGER NOT NULL,
+    end_hour    INTEGER NOT NULL,
+    missing     INTEGER NOT NULL,
+    needed      INTEGER NOT NULL
+);
+CREATE TRIGGER rota_duties_no_delete BEFORE DELETE ON rota_duties
+BEGIN SELECT RAISE(ABORT, 'rota duties are kept; mark them replaced'); END;
+CREATE TRIGGER rota_duties_stay_replaced BEFORE UPDATE OF status ON rota_duties
+WHEN OLD.status = 'replaced'
+BEGIN SELECT RAISE(ABORT, 'a replaced duty cannot become active again'); END;
+"""
+
+# Readiness (remoteops.readiness): one snapshot of the counts per day (the latest run of the
+# day wins), so the report can draw the burn-down of blocked employees per owner.
+READINESS_SCHEMA = """
+CREATE TABLE readiness_snapshots (
+    day                 TEXT PRIMARY KEY,        -- ISO date the counts are of
+    taken_at            TEXT NOT NULL,           -- UTC, ISO 8601: the run that wrote them
+    actor               TEXT NOT NULL,
+    employees           INTEGER NOT NULL,
+    ready               INTEGER NOT NULL,
+    blocked             INTEGER NOT NULL,
+    unknown             INTEGER NOT NULL,
+    overdue             INTEGER NOT NULL,
+    blocked_it          INTEGER NOT NULL,        -- employees with a blocker IT owns
+    blocked_hr          INTEGER NOT NULL,
+    blocked_operations  INTEGER NOT NULL,
+    teams               TEXT NOT NULL DEFAULT '{}'  -- JSON: the same counts per team
+);
+"""
+
 #: Forward-only schema migrations, applied in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audit log", _AUDIT_SCHEMA),
@@ -243,6 +363,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "agreements", DOCUMENTS_SCHEMA),
     Migration(4, "provisioning runs", PROVISION_SCHEMA),
     Migration(5, "delivery due dates", _DELIVERY_DUE_SCHEMA),
+    Migration(6, "support desk", SUPPORT_SCHEMA),
+    Migration(7, "support rota", _ROTA_SCHEMA),
+    Migration(8, "readiness snapshots", READINESS_SCHEMA),
 )
 
 

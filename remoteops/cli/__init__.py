@@ -17,7 +17,18 @@ from typing import Annotated
 import typer
 
 from remoteops import __version__
-from remoteops.cli import check, contracts, employees, lab, log, provision, routes
+from remoteops.cli import (
+    check,
+    contracts,
+    employees,
+    lab,
+    log,
+    provision,
+    readiness,
+    rota,
+    routes,
+    support,
+)
 from remoteops.cli.common import INVENTORY_ENV, Session, console
 from remoteops.errors import RemoteOpsError
 from remoteops.state import STATE_ENV
@@ -82,6 +93,9 @@ app.add_typer(provision.app, name="provision")
 app.add_typer(lab.app, name="lab")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(routes.app, name="routes")
+app.add_typer(support.app, name="support")
+app.add_typer(readiness.app, name="readiness")
+app.add_typer(rota.app, name="rota")
 app.command("log")(log.log)
 
 

@@ -85,10 +85,16 @@ def show_employee(
     """
     from remoteops.employees import employee_record
     from remoteops.routes.operations import employee_delivery
+    from remoteops.support import latest_of_employee
 
     s = session(ctx)
     record = employee_record(s.company(), employee_id)
     delivery = employee_delivery(s.store(read_only=True), employee_id)
+    diagnosis = latest_of_employee(s.store(read_only=True), employee_id)
+    repairs = s.store(read_only=True).read_log(
+        employee_id=employee_id, action_prefix="support.repair.checked", limit=1
+    )
+    last_repair = repairs[0] if repairs else None
     activity = [
         e.as_row(details_as_text=not as_json)
         for e in s.store(read_only=True).read_log(employee_id=employee_id, limit=20)
@@ -99,6 +105,10 @@ def show_employee(
                 {
                     **record,
                     "delivery": {"state": delivery.state, "text": delivery.describe()},
+                    "last_diagnosis": diagnosis.as_dict() if diagnosis else None,
+                    "last_repair": last_repair.as_row(details_as_text=False)
+                    if last_repair
+                    else None,
                     "activity": activity,
                 }
             ],
@@ -132,6 +142,13 @@ def show_employee(
         ("Delivery window", window),
         ("Equipment delivery", delivery.describe()),
         ("Workstation", record["workstation"]["hostname"] if record["workstation"] else "none"),
+        (
+            "Last diagnosis",
+            f"{diagnosis.at:%Y-%m-%d %H:%M} UTC on {diagnosis.host}: {diagnosis.summary()}"
+            if diagnosis
+            else "none yet",
+        ),
+        ("Last repair", _repair_line(last_repair)),
     ):
         facts.add_row(label, escape(str(value)))
     out.print(facts)
@@ -154,3 +171,12 @@ def show_employee(
         title="Activity",
         empty="No activity recorded yet.",
     )
+
+
+def _repair_line(entry) -> str:
+    """'2026-12-03 09:12 UTC on ws-e0042: restart-vpn, repaired (fixed: vpn)'."""
+    if entry is None:
+        return "none"
+    d = entry.details
+    fixed = f" (fixed: {', '.join(d['fixed'])})" if d.get("fixed") else ""
+    return f"{entry.at:%Y-%m-%d %H:%M} UTC on {entry.subject}: {d['repair']}, {d['status']}{fixed}"

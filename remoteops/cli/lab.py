@@ -46,19 +46,32 @@ def _rows(workstations):
 @app.command("up")
 def up_command(
     count: Annotated[int, typer.Argument(help="How many workstations.")] = 2,
+    employees: Annotated[
+        str | None,
+        typer.Option(
+            help="Whose workstations they stand in for: employee IDs, comma-separated, one "
+            "per workstation [default: LAB01, LAB02, ...]."
+        ),
+    ] = None,
 ) -> None:
     """Start COUNT lab workstations (a minimal Debian each, own sshd on 127.0.0.1) and write
     their inventory (group 'lab'), so 'remoteops provision lab' works. The first call builds
-    the Debian image with debootstrap (a few minutes).
+    the Debian image with debootstrap (a few minutes). With --employees, each stands in for
+    that employee's PC: its runs and diagnoses count for them (e.g. in 'readiness').
 
     Example:
 
         remoteops lab up 2 && remoteops provision lab
+
+        remoteops lab up 2 --employees E0001,E0002
     """
     from remoteops.lab import default_lab_directory, lab_up
 
     err = console(stderr=True)
-    workstations = lab_up(count, default_lab_directory(), progress=lambda m: err.print(m))
+    ids = [e.strip() for e in employees.split(",") if e.strip()] if employees else None
+    workstations = lab_up(
+        count, default_lab_directory(), employee_ids=ids, progress=lambda m: err.print(m)
+    )
     emit(_rows(workstations), COLUMNS, title="Lab workstations")
 
 

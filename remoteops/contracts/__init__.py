@@ -21,6 +21,7 @@ from remoteops.contracts.manifest import (
     DOCUMENTS_SCHEMA,
     MARKABLE_STATUSES,
     PENDING_STATUSES,
+    SIGNED_STATUSES,
     STATUSES,
     DocumentRecord,
     DocumentStatus,
@@ -44,6 +45,7 @@ from remoteops.contracts.render import (
     select_employees,
 )
 from remoteops.contracts.templates import (
+    AGREEMENTS,
     DOCUMENT_CODES,
     DOCUMENTS,
     RenderedDocument,
@@ -54,11 +56,13 @@ from remoteops.contracts.templates import (
 )
 
 __all__ = [
+    "AGREEMENTS",
     "DOCUMENTS",
     "DOCUMENTS_SCHEMA",
     "DOCUMENT_CODES",
     "MARKABLE_STATUSES",
     "PENDING_STATUSES",
+    "SIGNED_STATUSES",
     "STATUSES",
     "AgreementFailure",
     "DocumentGuardError",

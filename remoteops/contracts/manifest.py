@@ -34,6 +34,8 @@ STATUSES = ("generated", "sent", "signed", "returned", "superseded", "void")
 MARKABLE_STATUSES = ("sent", "signed", "returned", "void")
 #: Still waiting for the employee.
 PENDING_STATUSES = ("generated", "sent")
+#: The employee has signed (and perhaps returned the signed copy).
+SIGNED_STATUSES = ("signed", "returned")
 _ORDER = {"generated": 0, "sent": 1, "signed": 2, "returned": 3}
 
 MANIFEST_JSON = "manifest.json"
@@ -228,6 +230,23 @@ class DocumentStatus:
             if d
         ]
         return max(dates)
+
+    def status_on(self, moment: dt.datetime) -> str | None:
+        """The document's status as it was at ``moment`` (None: not generated yet), read
+        from the dates of its steps."""
+        if moment < self.generated_at:
+            return None
+        status = "generated"
+        for step, at in (
+            ("sent", self.sent_at),
+            ("signed", self.signed_at),
+            ("returned", self.returned_at),
+            ("superseded", self.superseded_at),
+            ("void", self.voided_at),
+        ):
+            if at is not None and at <= moment:
+                status = step
+        return status
 
     def as_row(self) -> dict[str, object]:
         row = asdict(self)

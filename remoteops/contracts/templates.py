@@ -53,6 +53,9 @@ from remoteops.models import LANGUAGES
 
 #: The documents of a packet, in packet order: the letter first, then the three agreements.
 DOCUMENTS: tuple[str, ...] = ("setup-letter", "home-office", "data-protection", "equipment-loan")
+#: The agreements the employee signs (the setup letter is only information): each must be
+#: signed in the current version of its template before the employee works from home.
+AGREEMENTS: tuple[str, ...] = ("home-office", "data-protection", "equipment-loan")
 
 #: Short codes used in document IDs (``HO-7K3F9QX2``).
 DOCUMENT_CODES: dict[str, str] = {

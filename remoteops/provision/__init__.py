@@ -33,8 +33,10 @@ from remoteops.provision.driver import (
 )
 from remoteops.provision.history import (
     PROVISION_SCHEMA,
+    LastApply,
     RunSummary,
     get_run,
+    last_applies,
     last_run,
     list_runs,
     record_run,
@@ -48,6 +50,7 @@ __all__ = [
     "VAULT_PASSWORD_ENV",
     "HostResult",
     "InventoryParseError",
+    "LastApply",
     "ProgressUpdate",
     "ProvisionError",
     "ProvisionRun",
@@ -57,6 +60,7 @@ __all__ = [
     "company_support_vars",
     "employees_of",
     "get_run",
+    "last_applies",
     "last_run",
     "list_runs",
     "read_inventory",

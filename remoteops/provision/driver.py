@@ -16,6 +16,13 @@ The known traps of ansible-runner and how this module avoids them:
   the ``command`` file is deleted after the run and old run folders are rotated.
 - An unparseable inventory "succeeds" with zero hosts: unparsed inventories are made fatal
   and a run that processed no host is an error.
+
+Speed: unless switched off, runs use Mitogen's ``mitogen_linear`` strategy (PyPI ``mitogen``),
+which keeps one Python interpreter per workstation for the whole run instead of sending and
+starting a module per task; same task order, same results, 2-3x faster on our playbooks (see
+``bench/support.py``). It only changes how the controller talks to the workstation, so the
+playbooks run unchanged without it (plain ``ansible-playbook``, AWX). Off switch:
+``REMOTEOPS_MITOGEN=0`` in the environment, or ``accelerate=False``.
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ from remoteops.provision.results import (
 )
 
 VAULT_PASSWORD_ENV = "REMOTEOPS_VAULT_PASSWORD"
+#: Set to 0 / off / false / no to run with Ansible's own strategy instead of Mitogen's.
+MITOGEN_ENV = "REMOTEOPS_MITOGEN"
 #: Environment variables whose values never reach ansible-playbook or its artifacts.
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY", re.I)
 _SAFE_SUFFIX = ("_FILE", "_PATH", "_DIR", "_SOCK")
@@ -323,17 +332,49 @@ def _child_environment() -> dict[str, str]:
     return env
 
 
-def ansible_environment(host_key_checking: bool = True) -> dict[str, str]:
+def mitogen_strategy_plugins() -> Path | None:
+    """The folder of Mitogen's strategy plugins, or None when Mitogen is not installed."""
+    try:
+        import ansible_mitogen  # light: a package folder, the plugins load in ansible-playbook
+    except ImportError:
+        return None
+    folder = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return folder if (folder / "mitogen_linear.py").is_file() else None
+
+
+def accelerate_by_default() -> bool:
+    """Whether runs use Mitogen: yes, unless ``REMOTEOPS_MITOGEN`` switches it off."""
+    value = os.environ.get(MITOGEN_ENV, "").strip().lower()
+    return value not in ("0", "off", "false", "no")
+
+
+def ansible_environment(
+    host_key_checking: bool = True, accelerate: bool | None = None
+) -> dict[str, str]:
     """What the driver sets in ansible-playbook's environment (on top of the parent's):
-    secrets blanked, host key checking, unparsable inventories fatal, plain output."""
-    return _child_environment() | {
+    secrets blanked, host key checking, unparsable inventories fatal, plain output, and
+    Mitogen's strategy unless ``accelerate`` is False (None: :func:`accelerate_by_default`)."""
+    env = _child_environment() | {
         "ANSIBLE_HOST_KEY_CHECKING": str(bool(host_key_checking)),
         "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
         "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "True",
         "ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "False",
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        # Seconds to wait for a workstation's SSH connection: Ansible's 10 s is short for a
+        # home DSL line through the VPN and for a busy controller; an explicit setting wins.
+        "ANSIBLE_TIMEOUT": os.environ.get("ANSIBLE_TIMEOUT", "30"),
     }
+    if accelerate is None:
+        accelerate = accelerate_by_default()
+    plugins = mitogen_strategy_plugins() if accelerate else None
+    if plugins is not None:
+        env["ANSIBLE_STRATEGY_PLUGINS"] = str(plugins)
+        env["ANSIBLE_STRATEGY"] = "mitogen_linear"
+        # ansible-core 2.19 warns about every third-party strategy plugin; the warning is
+        # about future support, not this run, and would only puzzle IT staff.
+        env["ANSIBLE_DEPRECATION_WARNINGS"] = "False"
+    return env
 
 
 def _rotate(work_dir: Path, keep: int, current: Path) -> None:
@@ -355,6 +396,7 @@ class _HostState:
     unreachable: bool = False
     failed: bool = False
     changed: bool = False
+    changed_tasks: list[str] = field(default_factory=list)  # in check mode: would change
     reached: bool = False  # False for a host only announced by the outline so far
     changes: list[Change] = field(default_factory=list)  # with --diff
 
@@ -417,10 +459,10 @@ class _EventCollector:
                 for key in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored")
             }
         elif kind.startswith("runner_on_") and data.get("host"):
-            self._host_event(kind, data)
+            self._host_event(kind, data, str(event.get("stdout") or ""))
         return True  # False would drop the event from the artifacts (and the stats with it)
 
-    def _host_event(self, kind: str, data: dict) -> None:
+    def _host_event(self, kind: str, data: dict, stdout: str = "") -> None:
         host = self._host(str(data["host"]))
         host.reached = True
         task = str(data.get("task") or "")
@@ -431,11 +473,19 @@ class _EventCollector:
         host.tasks_done += 1
         state = kind.removeprefix("runner_on_")
         if kind == "runner_on_ok":
-            state = "changed" if result.get("changed") else "ok"
-            host.changed = host.changed or bool(result.get("changed"))
-            change = change_from_result(task, result.get("diff")) if result.get("changed") else None
-            if change is not None:
-                host.changes.append(change)
+            # A no_log task's result is censored down to one key; its line still says
+            # whether it changed something.
+            changed = result.get("changed") or (
+                "censored" in result and stdout.lstrip().startswith("changed:")
+            )
+            state = "changed" if changed else "ok"
+            if changed:
+                host.changed = True
+                if task not in host.changed_tasks:
+                    host.changed_tasks.append(task)
+                change = change_from_result(task, result.get("diff"))
+                if change is not None:
+                    host.changes.append(change)
             if data.get("role") in REPORT_ROLES and isinstance(result.get("msg"), dict):
                 host.report.update(result["msg"])
         elif kind == "runner_on_failed" and not data.get("ignore_errors"):
@@ -485,6 +535,7 @@ class _EventCollector:
                     message=host.message,
                     changes=tuple(host.changes),
                     report=host.report,
+                    changed_tasks=tuple(host.changed_tasks),
                 )
             )
         if self.progress:
@@ -539,6 +590,8 @@ def run_playbook(
     progress: Callable[[ProgressUpdate], None] | None = None,
     actor: str | None = None,
     timeout: int | None = None,
+    accelerate: bool | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ProvisionRun:
     """Run ``playbook`` against ``inventories`` and return what happened on every host.
 
@@ -549,9 +602,11 @@ def run_playbook(
     machines whose host keys are not yet in known_hosts; keep it on otherwise.
 
     The vault password comes from ``vault_password_file`` or the ``REMOTEOPS_VAULT_PASSWORD``
-    environment variable. Each run gets a fresh private data directory ``work_dir/<run id>``;
-    only the ``keep_runs`` newest are kept. ``progress`` receives a :class:`ProgressUpdate`
-    for every task on every host.
+    environment variable. ``accelerate`` chooses Mitogen's strategy (None: on unless
+    ``REMOTEOPS_MITOGEN=0``; see the module's docstring). Each run gets a fresh private data
+    directory ``work_dir/<run id>``; only the ``keep_runs`` newest are kept. ``progress``
+    receives a :class:`ProgressUpdate` for every task on every host. ``cancel`` is asked now
+    and then; once it returns True the run stops (status ``canceled``).
 
     Returns the run (``run.succeeded`` only if hosts were processed and none failed). Raises
     :class:`ProvisionError` (with ``exc.run`` to record) when the run cannot start or
@@ -619,7 +674,7 @@ def run_playbook(
             args.append("--check")
         if diff:
             args.append("--diff")
-        envvars = ansible_environment(host_key_checking)
+        envvars = ansible_environment(host_key_checking, accelerate)
         outliner = None
         if progress is not None:
             listing = [str(binary), *args, "--list-hosts", "--list-tasks"]
@@ -650,6 +705,7 @@ def run_playbook(
                 suppress_env_files=True,
                 quiet=True,
                 timeout=timeout,
+                cancel_callback=cancel,
             )
         finally:
             if outliner is not None:

@@ -214,20 +214,54 @@ def last_run(conn: sqlite3.Connection, playbook: str | None = None) -> Provision
     return None
 
 
+@dataclass(frozen=True)
+class LastApply:
+    """A workstation's result in the last run that applied a playbook (not ``--check``)."""
+
+    host: str
+    employee_id: str | None
+    status: str  # ok, changed, failed, unreachable
+    run_id: str
+    finished_at: dt.datetime
+    failed_task: str | None
+    message: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in ("ok", "changed")
+
+
+def last_applies(
+    conn: sqlite3.Connection,
+    playbook: str = "workstation.yml",
+    *,
+    until: dt.datetime | None = None,
+) -> dict[str, LastApply]:
+    """Per workstation (host name), its result in the last run of ``playbook`` that applied
+    it (not ``--check``), among the runs finished by ``until`` (default: all). A workstation
+    that no such run reached is missing."""
+    rows = conn.execute(
+        "SELECT h.host, h.employee_id, h.status, r.id, r.finished_at, h.failed_task, "
+        "h.message, r.playbook FROM provision_hosts h "
+        "JOIN provision_runs r ON r.id = h.run_id WHERE r.mode = 'apply' "
+        "ORDER BY r.started_at DESC, r.id DESC"
+    )
+    out: dict[str, LastApply] = {}
+    for host, employee_id, status, run_id, finished, task, message, path in rows:
+        if host in out or not (path == playbook or PurePath(path).name == playbook):
+            continue
+        finished_at = _time(finished)
+        if until is not None and finished_at > until:
+            continue
+        out[host] = LastApply(host, employee_id, status, run_id, finished_at, task, message)
+    return out
+
+
 def baseline_results(conn: sqlite3.Connection, playbook: str = "workstation.yml") -> dict[str, str]:
     """Per workstation (host name) the result of the last run of ``playbook`` that applied it
     (not ``--check``): ``ok``, ``changed``, ``failed`` or ``unreachable``.  A workstation
     that no such run reached is missing."""
-    rows = conn.execute(
-        "SELECT h.host, h.status, r.playbook FROM provision_hosts h "
-        "JOIN provision_runs r ON r.id = h.run_id WHERE r.mode = 'apply' "
-        "ORDER BY r.started_at DESC, r.id DESC"
-    )
-    out: dict[str, str] = {}
-    for host, status, path in rows:
-        if host not in out and (path == playbook or PurePath(path).name == playbook):
-            out[host] = status
-    return out
+    return {host: result.status for host, result in last_applies(conn, playbook).items()}
 
 
 def retry_targets(conn: sqlite3.Connection, playbook: str | None = None) -> list[str]:

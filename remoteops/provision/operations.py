@@ -1,11 +1,15 @@
 """What ``remoteops provision`` does, as one library function: pick the inventories and the
 targets, run the baseline through the driver, record the run (and its audit entry) in the
-state store - also a run that failed before any host was reached."""
+state store - also a run that failed before any host was reached.
+
+The two halves are public for the other runs of playbooks (the support desk's repairs):
+:func:`run_request` runs a :class:`ProvisionRequest` without recording it, :func:`record`
+stores a run with the audit entry the caller names."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from remoteops.errors import UsageError
@@ -39,6 +43,8 @@ class ProvisionRequest:
     vault_password_file: Path | None = None
     host_key_checking: bool = True
     playbook: str = "workstation.yml"
+    #: Extra variables on top of the company's support contact (company_support_vars).
+    extra_vars: Mapping[str, object] = field(default_factory=dict)
 
 
 def inventories_for(inventory_dir: Path, lab_dir: Path | None) -> list[Path]:
@@ -63,6 +69,31 @@ def provision(
 ) -> ProvisionRun:
     """Run the playbook on the targets and record the run. Lab workstations get the
     configuration without the tasks that act on the running kernel or network (tag ``live``)."""
+    try:
+        run = run_request(
+            company, store, inventory_dir, request, lab_dir=lab_dir, progress=progress
+        )
+    except ProvisionError as exc:
+        if exc.run is not None:
+            record(store, exc.run)
+        raise
+    record(store, run)
+    return run
+
+
+def run_request(
+    company: Company,
+    store: StateStore,
+    inventory_dir: Path,
+    request: ProvisionRequest,
+    *,
+    lab_dir: Path | None = None,
+    progress: Callable[[ProgressUpdate], None] | None = None,
+) -> ProvisionRun:
+    """Run ``request`` through the driver like :func:`provision`, without recording it.
+
+    Raises :class:`~remoteops.provision.driver.ProvisionError` (``exc.run`` is the run to
+    record, when there is one) when the run cannot start or reaches no workstation."""
     inventories = inventories_for(inventory_dir, lab_dir)
     targets: Sequence[str] = request.targets
     if request.retry_failed:
@@ -78,32 +109,30 @@ def provision(
                 "(or point REMOTEOPS_LAB_DIR at the lab's folder).",
             ) from None
         raise
-    vault = request.vault_password_file
-    if vault is None and (Path(inventory_dir) / VAULT_PASSWORD_FILE).is_file():
-        vault = Path(inventory_dir) / VAULT_PASSWORD_FILE
-    work_dir = store.path.parent / "provision-runs"
-    try:
-        run = run_playbook(
-            PLAYBOOKS / request.playbook,
-            inventories,
-            work_dir=work_dir,
-            targets=list(targets),
-            check=request.check,
-            diff=request.diff,
-            tags=request.tags,
-            skip_tags=("live",) if only_lab_workstations(hosts, inventories) else (),
-            forks=request.forks,
-            extra_vars=company_support_vars(company),
-            vault_password_file=vault,
-            host_key_checking=request.host_key_checking,
-            progress=progress,
-        )
-    except ProvisionError as exc:
-        if exc.run is not None:
-            _record(store, exc.run)
-        raise
-    _record(store, run)
-    return run
+    vault = vault_password_file_for(inventory_dir, request.vault_password_file)
+    return run_playbook(
+        PLAYBOOKS / request.playbook,
+        inventories,
+        work_dir=store.path.parent / "provision-runs",
+        targets=list(targets),
+        check=request.check,
+        diff=request.diff,
+        tags=request.tags,
+        skip_tags=("live",) if only_lab_workstations(hosts, inventories) else (),
+        forks=request.forks,
+        extra_vars=company_support_vars(company) | dict(request.extra_vars),
+        vault_password_file=vault,
+        host_key_checking=request.host_key_checking,
+        progress=progress,
+    )
+
+
+def vault_password_file_for(inventory_dir: Path, given: Path | None) -> Path | None:
+    """The vault password file to use: the one given, else ``<inventory>/.vault-password``
+    if it exists (else the driver reads ``REMOTEOPS_VAULT_PASSWORD``)."""
+    if given is None and (Path(inventory_dir) / VAULT_PASSWORD_FILE).is_file():
+        return Path(inventory_dir) / VAULT_PASSWORD_FILE
+    return given
 
 
 def only_lab_workstations(patterns: Sequence[str], inventories: Sequence[Path]) -> bool:
@@ -115,12 +144,23 @@ def only_lab_workstations(patterns: Sequence[str], inventories: Sequence[Path]) 
     return bool(targeted) and targeted <= set(read_inventory(inventories[1:])[0])
 
 
-def _record(store: StateStore, run: ProvisionRun) -> None:
+def record(
+    store: StateStore,
+    run: ProvisionRun,
+    *,
+    audit_action: str = "provision.run",
+    employee_id: str | None = None,
+    details: Mapping[str, object] | None = None,
+) -> None:
+    """Store ``run`` (``provision history``) and its entry in the audit log (``remoteops
+    log``) in one transaction. ``details`` add to the run's playbook, mode, targets, status
+    and failed workstations; ``employee_id`` makes ``remoteops log --employee`` find it."""
     with store.transaction() as conn:
         record_run(conn, run)
         store.audit(
             conn,
-            "provision.run",
+            audit_action,
+            employee_id=employee_id,
             subject=run.run_id,
             details={
                 "playbook": run.playbook,
@@ -128,6 +168,7 @@ def _record(store: StateStore, run: ProvisionRun) -> None:
                 "targets": list(run.targets),
                 "status": run.status,
                 "failed_hosts": list(run.failed_hosts),
+                **(details or {}),
             },
         )
 

@@ -84,6 +84,8 @@ class HostResult:
     failed_task: str | None = None  # the first task that failed, as named in the playbook
     message: str | None = None  # the first failure in plain words
     report: dict[str, object] = field(default_factory=dict)  # report-only compliance facts
+    # The tasks that changed something (in check mode: would change), in the order they ran.
+    changed_tasks: tuple[str, ...] = ()
     #: With --diff: what each task changed. Shown to the user, not kept in the state store.
     changes: tuple[Change, ...] = field(default=(), compare=False)
 

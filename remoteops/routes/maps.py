@@ -16,9 +16,7 @@ the same data block, so the script, and its hash, are the same in every language
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import html
 import json
 from collections.abc import Sequence
@@ -31,6 +29,7 @@ from remoteops.files import write_private
 from remoteops.models import LANGUAGES, Company
 from remoteops.routes.planning import DeliveryRun
 from remoteops.routes.static_map import run_colours
+from remoteops.webpage import csp_hash
 
 #: The background map; the only thing the page fetches (images only, see the CSP).
 TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -243,11 +242,6 @@ body { display: flex; font-family: "DejaVu Sans", "Liberation Sans", Arial, sans
 """
 
 
-def _csp_hash(script: str) -> str:
-    digest = hashlib.sha256(script.encode("utf-8")).digest()
-    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
-
-
 def route_points(run: DeliveryRun, company: Company) -> list[list[float]]:
     depot = company.depot.location
     points = [[depot.latitude, depot.longitude]]
@@ -330,7 +324,7 @@ def map_html(
     csp = "; ".join(
         (
             "default-src 'none'",
-            f"script-src {_csp_hash(leaflet_js)} {_csp_hash(_APP_JS)}",
+            f"script-src {csp_hash(leaflet_js)} {csp_hash(_APP_JS)}",
             "style-src 'unsafe-inline'",
             f"img-src data: {TILE_ORIGIN}",
             "base-uri 'none'",

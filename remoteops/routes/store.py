@@ -527,7 +527,13 @@ class EmployeeDelivery:
         return "not yet planned"
 
 
-def employee_delivery(conn: sqlite3.Connection, employee_id: str) -> EmployeeDelivery:
+def employee_delivery(
+    conn: sqlite3.Connection, employee_id: str, *, until: dt.datetime | None = None
+) -> EmployeeDelivery:
+    """Where the employee's delivery stands, counting only what was recorded by ``until``
+    (default: all of it): events, loading, and the plans made by then (a past day sees the
+    current schedule less later plans; runs a later plan replaced are not brought back)."""
+    cutoff = _now(until) if until is not None else None
     events = tuple(
         DeliveryEvent(
             at=dt.datetime.fromisoformat(r["at"]),
@@ -542,8 +548,8 @@ def employee_delivery(conn: sqlite3.Connection, employee_id: str) -> EmployeeDel
         for r in conn.execute(
             "SELECT e.*, r.day, r.van FROM delivery_events e "
             "JOIN delivery_stops s ON s.id = e.stop_id JOIN delivery_runs r ON r.id = s.run_id "
-            "WHERE e.employee_id = ? ORDER BY e.at, e.id",
-            (employee_id,),
+            "WHERE e.employee_id = ? AND (? IS NULL OR e.at <= ?) ORDER BY e.at, e.id",
+            (employee_id, cutoff, cutoff),
         )
     )
     delivered = next((e for e in events if e.kind == "delivered"), None)
@@ -552,18 +558,20 @@ def employee_delivery(conn: sqlite3.Connection, employee_id: str) -> EmployeeDel
             employee_id, "delivered", delivered.day, delivered.van, None, None, events
         )
     row = conn.execute(
-        "SELECT s.window_start, s.window_end, s.due, s.slack_days, r.day, r.van, r.status "
-        "FROM delivery_stops s "
+        "SELECT s.window_start, s.window_end, s.due, s.slack_days, r.day, r.van, r.status, "
+        "r.loaded_at FROM delivery_stops s "
         "JOIN delivery_runs r ON r.id = s.run_id "
-        "LEFT JOIN delivery_events e ON e.stop_id = s.id "
+        "JOIN delivery_plans p ON p.id = r.plan_id AND (? IS NULL OR p.created_at <= ?) "
+        "LEFT JOIN delivery_events e ON e.stop_id = s.id AND (? IS NULL OR e.at <= ?) "
         "WHERE s.employee_id = ? AND r.status IN ('planned', 'loaded') AND e.id IS NULL "
         "ORDER BY r.day LIMIT 1",
-        (employee_id,),
+        (cutoff, cutoff, cutoff, cutoff, employee_id),
     ).fetchone()
     if row is not None:
+        loaded = row["status"] == "loaded" and (cutoff is None or row["loaded_at"] <= cutoff)
         return EmployeeDelivery(
             employee_id,
-            "on-van" if row["status"] == "loaded" else "planned",
+            "on-van" if loaded else "planned",
             dt.date.fromisoformat(row["day"]),
             row["van"],
             dt.datetime.fromisoformat(row["window_start"]),

@@ -18,7 +18,12 @@ from remoteops.provision import (
     run_playbook,
     vaulted_files,
 )
-from remoteops.provision.driver import _child_environment
+from remoteops.provision.driver import (
+    MITOGEN_ENV,
+    _child_environment,
+    ansible_environment,
+    mitogen_strategy_plugins,
+)
 
 
 def test_targets_resolve_employee_ids_hostnames_and_groups(company):
@@ -116,3 +121,19 @@ def test_a_lab_group_or_lab_hosts_skip_the_live_tasks_others_do_not(tmp_path):
     assert not only_lab_workstations(["lab", "ws-e0001"], both)
     assert not only_lab_workstations(["workstations"], both)
     assert not only_lab_workstations(["ws-e0001"], [company])
+
+
+def test_runs_use_mitogen_unless_switched_off(monkeypatch):
+    monkeypatch.delenv(MITOGEN_ENV, raising=False)
+    plugins = mitogen_strategy_plugins()
+    assert plugins is not None and (plugins / "mitogen_linear.py").is_file()
+    env = ansible_environment()
+    assert env["ANSIBLE_STRATEGY"] == "mitogen_linear"
+    assert env["ANSIBLE_STRATEGY_PLUGINS"] == str(plugins)
+    for off in ("0", "off", "False", "no"):
+        monkeypatch.setenv(MITOGEN_ENV, off)
+        env = ansible_environment()
+        assert "ANSIBLE_STRATEGY" not in env and "ANSIBLE_STRATEGY_PLUGINS" not in env
+    monkeypatch.setenv(MITOGEN_ENV, "1")
+    assert ansible_environment()["ANSIBLE_STRATEGY"] == "mitogen_linear"
+    assert "ANSIBLE_STRATEGY" not in ansible_environment(accelerate=False)

@@ -131,6 +131,10 @@ def test_lab_up_and_list_through_the_cli(lab_cli, lab_dir):
     assert "Traceback" not in again.output
 
 
+#: Ansible's own temporary folders: the admin's, and root's that Mitogen makes after become.
+ANSIBLE_TEMP = ("home/itadmin/.ansible", "root/.ansible")
+
+
 def _snapshot(root: Path) -> dict[str, tuple]:
     """Every file of a workstation with its metadata and content hash (Ansible's own
     temporary folder in the admin's home excluded)."""
@@ -140,7 +144,7 @@ def _snapshot(root: Path) -> dict[str, tuple]:
         if rel.split(os.sep)[0] in ("proc", "sys", "dev", "run", "tmp"):
             dirs[:] = []
             continue
-        dirs[:] = [d for d in dirs if os.path.join(rel, d) != "home/itadmin/.ansible"]
+        dirs[:] = [d for d in dirs if os.path.join(rel, d) not in ANSIBLE_TEMP]
         for name in dirs + files:
             path = Path(folder) / name
             info = path.lstat()
