@@ -154,6 +154,9 @@ def test_killed_render_leaves_a_manifest_that_matches_the_store(tmp_path):
     assert report["rendered"] == sorted(set(scheduled) - stored)
     store = _assert_manifest_matches_store(out, state)
     assert len(store) == len(scheduled) * len(DOCUMENTS)
+    # one packet per scheduled employee on disk, nothing else (no stray half-run file)
+    assert {p.name for p in out.glob("*.pdf")} == {Path(r["pdf_path"]).name for r in store}
+    assert len(list(out.glob("*.pdf"))) == len(scheduled)
     assert not list(out.rglob("*.part")), "temporary files were left in place of real files"
     for path in out.glob("*.pdf"):
         assert len(PdfReader(str(path), strict=True).pages) >= 10
