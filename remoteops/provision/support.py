@@ -68,6 +68,16 @@ def write_company_vars(company: Company, inventory_dir: Path | None = None) -> b
     from remoteops.files import write_private
 
     path = Path(inventory_dir or company.root) / COMPANY_VARS_FILE
+    if not path.parent.is_dir():
+        # Ansible reads group_vars/workstations/ instead of workstations.yml, never both:
+        # creating the folder would silently drop the settings in the file.
+        for suffix in (".yml", ".yaml", ".json"):
+            single = path.parent.with_name(path.parent.name + suffix)
+            if single.is_file():
+                raise RemoteOpsError(
+                    f"Cannot write {path}: Ansible would then ignore {single}.",
+                    hint=f"Move {single} into the folder {path.parent} (e.g. as vars.yml).",
+                )
     text = company_vars_text(company)
     try:
         if path.is_file() and path.read_text(encoding="utf-8") == text:

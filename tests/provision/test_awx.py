@@ -13,9 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from provision_helpers import REPO, SAMPLE
 
+from remoteops.errors import RemoteOpsError
 from remoteops.inventory import load_company
 from remoteops.provision import COMPANY_VARS_FILE, company_vars_text, write_company_vars
 from remoteops.synthetic import write_company
@@ -114,6 +116,22 @@ def test_check_warns_when_the_copy_cannot_be_written(cli, small_company):
     assert result.exit_code == 0, result.output
     assert f"warning {small_company / COMPANY_VARS_FILE}: Cannot write" in result.stdout
     assert "Traceback" not in result.output
+
+
+def test_a_workstations_vars_file_is_not_shadowed_by_the_copy(tmp_path):
+    """Ansible reads group_vars/workstations/ instead of group_vars/workstations.yml: the
+    copy is not written beside such a file, and the error says what to do."""
+    root = tmp_path / "inventory"
+    write_company(root, employees=2, seed=5)
+    single = root / "group_vars" / "workstations.yml"
+    single.write_text("wks_base_ntp_servers: [ntp.example]\n")
+    with pytest.raises(RemoteOpsError, match="Ansible would then ignore") as caught:
+        write_company_vars(load_company(root))
+    assert (
+        caught.value.hint
+        == f"Move {single} into the folder {single.with_suffix('')} (e.g. as vars.yml)."
+    )
+    assert not (root / "group_vars" / "workstations").exists()
 
 
 # -- an AWX project: collections, roles, inventory source, execution environment ----------
