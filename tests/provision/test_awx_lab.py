@@ -14,7 +14,7 @@ from pathlib import Path
 from provision_helpers import REPO, lab_test
 
 from remoteops.inventory import load_company
-from remoteops.provision import COMPANY_VARS_FILE, company_vars_text
+from remoteops.provision import COMPANY_VARS_FILE, company_vars_text, write_company_vars
 from remoteops.provision.operations import ProvisionRequest, provision
 from remoteops.state import StateStore
 
@@ -81,3 +81,28 @@ def test_a_plain_ansible_playbook_run_after_remoteops_provision_changes_nothing(
         assert int(counts["ok"]) > 40  # the whole baseline ran, not an empty play
     for secret in secrets_to_hide:
         assert secret not in plain.stdout + plain.stderr
+
+    # The contact really comes from the inventory's copy: without it, the same plain run
+    # (checking only) would put the roles' placeholder contact on both workstations.
+    copy.unlink()
+    try:
+        without = plain_ansible_playbook(
+            "playbooks/workstation.yml",
+            "-i",
+            lab_company / "hosts.yml",
+            "-i",
+            inventory,
+            "--limit",
+            "lab",
+            "--vault-password-file",
+            lab_company / ".vault-password",
+            "--tags",
+            "support_contact",
+            "--check",
+        )
+    finally:
+        write_company_vars(company, lab_company)
+    assert without.returncode == 0, without.stdout[-3000:] + without.stderr
+    recap = {m["host"]: m.groupdict() for m in RECAP.finditer(without.stdout)}
+    assert sorted(recap) == ["lab-01", "lab-02"]
+    assert all(int(counts["changed"]) > 0 for counts in recap.values()), without.stdout[-3000:]
