@@ -82,7 +82,8 @@ def write_private(path: Path, data: bytes | str, *, mode: int = 0o600) -> Path:
     readable by the owner only (``mode`` for the rare file others must read, such as a
     known_hosts file). Returns ``path``."""
     path = Path(path)
-    private_dir(path.parent)
+    # A file meant for others too needs no warning that others can list its folder.
+    private_dir(path.parent, notice=not mode & 0o077)
     if isinstance(data, str):
         data = data.encode("utf-8")
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)

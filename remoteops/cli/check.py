@@ -29,16 +29,20 @@ def check(
     A file that cannot be read is listed first; at most 20 problems of one kind (same file,
     field and severity) are listed, then how many more there are. --json lists them all.
 
+    When the inventory loads, it also brings group_vars/workstations/company.yml up to date
+    with company.yml: the support contact the playbooks show, for runs without remoteops
+    (ansible-playbook, AWX).
+
     Example:
 
         remoteops check inventory/
 
         remoteops check --json | jq '.problems[] | select(.severity == "error")'
     """
-    from remoteops.inventory import check_company
+    from remoteops.provision.support import COMPANY_VARS_FILE, check_inventory
 
     root = directory or session(ctx).inventory
-    report = check_company(root)
+    report, vars_updated = check_inventory(root)
     causes = set(report.causes)
     ordered = sorted(
         report.problems,
@@ -64,6 +68,7 @@ def check(
                 for p in problems
             ],
             "counts": _counts(company) if company else None,
+            "playbook_vars_updated": str(Path(root, COMPANY_VARS_FILE)) if vars_updated else None,
         }
         emit([summary], {}, as_json=True)
     else:
@@ -93,6 +98,11 @@ def check(
                 f"workstations, {c['assets']} assets in {c['boxes']} boxes, depot "
                 f"{escape(company.depot.name)}; {len(report.warnings)} warning(s)."
             )
+            if vars_updated:
+                out.print(
+                    f"Updated {escape(str(Path(root, COMPANY_VARS_FILE)))} from company.yml "
+                    "(the support contact the playbooks show; commit it for AWX)."
+                )
         else:
             out.print(
                 f"[red]{len(report.errors)} error(s)[/], {len(report.warnings)} warning(s) in "

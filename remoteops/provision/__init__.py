@@ -43,7 +43,12 @@ from remoteops.provision.history import (
     retry_targets,
 )
 from remoteops.provision.results import HostResult, ProgressUpdate, ProvisionRun
-from remoteops.provision.support import company_support_vars
+from remoteops.provision.support import (
+    COMPANY_VARS_FILE,
+    company_support_vars,
+    company_vars_text,
+    write_company_vars,
+)
 
 __all__ = [
     "PROVISION_SCHEMA",
@@ -57,7 +62,10 @@ __all__ = [
     "RunSummary",
     "VaultPasswordError",
     "ansible_playbook_path",
+    "COMPANY_VARS_FILE",
     "company_support_vars",
+    "company_vars_text",
+    "write_company_vars",
     "employees_of",
     "get_run",
     "last_applies",

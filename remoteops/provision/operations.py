@@ -23,7 +23,7 @@ from remoteops.provision.driver import (
 )
 from remoteops.provision.history import get_run, list_runs, record_run, retry_targets
 from remoteops.provision.results import ProgressUpdate, ProvisionRun
-from remoteops.provision.support import company_support_vars
+from remoteops.provision.support import write_company_vars
 from remoteops.state import StateStore
 
 PLAYBOOKS = Path(__file__).resolve().parent.parent.parent / "playbooks"
@@ -43,7 +43,8 @@ class ProvisionRequest:
     vault_password_file: Path | None = None
     host_key_checking: bool = True
     playbook: str = "workstation.yml"
-    #: Extra variables on top of the company's support contact (company_support_vars).
+    #: Extra variables for this run only (the company's support contact comes from the
+    #: inventory: group_vars/workstations/company.yml, see write_company_vars).
     extra_vars: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -110,6 +111,8 @@ def run_request(
             ) from None
         raise
     vault = vault_password_file_for(inventory_dir, request.vault_password_file)
+    # The playbooks read the support contact from the inventory, as under AWX.
+    write_company_vars(company, inventory_dir)
     return run_playbook(
         PLAYBOOKS / request.playbook,
         inventories,
@@ -120,7 +123,7 @@ def run_request(
         tags=request.tags,
         skip_tags=("live",) if only_lab_workstations(hosts, inventories) else (),
         forks=request.forks,
-        extra_vars=company_support_vars(company) | dict(request.extra_vars),
+        extra_vars=dict(request.extra_vars),
         vault_password_file=vault,
         host_key_checking=request.host_key_checking,
         progress=progress,

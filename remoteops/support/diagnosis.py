@@ -24,7 +24,7 @@ from remoteops.provision.operations import (
     vault_password_file_for,
 )
 from remoteops.provision.results import HostResult, ProgressUpdate, ProvisionRun
-from remoteops.provision.support import company_support_vars
+from remoteops.provision.support import write_company_vars
 from remoteops.state import StateStore, current_actor, utcnow
 from remoteops.support.checks import judge, pending_security_updates
 from remoteops.support.findings import Context, Findings
@@ -147,7 +147,6 @@ def _labelled(
 
 
 def _baseline_run(
-    company: Company,
     inventories: list[Path],
     hosts: list[str],
     work_dir: Path,
@@ -166,7 +165,6 @@ def _baseline_run(
             check=True,
             skip_tags=("live",) if only_lab_workstations(hosts, inventories) else (),
             forks=options.forks,
-            extra_vars=company_support_vars(company),
             vault_password_file=vault,
             progress=progress,
             cancel=cancel,
@@ -197,6 +195,8 @@ def run_diagnoses(
         raise UsageError("No workstation to diagnose.")
     inventories = inventories_for(inventory_dir, lab_dir)
     vault = vault_password_file_for(inventory_dir, options.vault_password_file)
+    # The settings check compares with the support contact in the inventory (as under AWX).
+    write_company_vars(company, inventory_dir)
     work_dir = store.path.parent / RUNS_FOLDER
     hosts = [t.host for t in targets]
     started = utcnow()
@@ -210,7 +210,6 @@ def run_diagnoses(
         def settings_check() -> None:
             try:
                 checked["run"] = _baseline_run(
-                    company,
                     inventories,
                     hosts,
                     work_dir,

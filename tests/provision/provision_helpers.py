@@ -43,18 +43,19 @@ def lab_folder(tmp_path_factory, name: str) -> Path:
 
 def provision(company: Path, lab_inventory: Path, work: Path, **options):
     """Run the baseline like ``remoteops provision lab`` does: company + lab inventory, the
-    ``live`` tasks skipped, the company's support contact as variables."""
+    ``live`` tasks skipped, the company's support contact from the inventory (refreshed from
+    company.yml first)."""
     from remoteops.inventory import load_company
-    from remoteops.provision import company_support_vars, run_playbook
+    from remoteops.provision import run_playbook, write_company_vars
 
     options.setdefault("targets", ["lab"])
+    write_company_vars(load_company(company), company)
     return run_playbook(
         PLAYBOOK,
         [company / "hosts.yml", lab_inventory],
         work_dir=work / "artifacts",
         skip_tags=["live"],
         vault_password_file=options.pop("vault_password_file", company / ".vault-password"),
-        extra_vars=company_support_vars(load_company(company)),
         **options,
     )
 

@@ -28,7 +28,6 @@ from remoteops.inventory import load_company
 from remoteops.provision import (
     InventoryParseError,
     VaultPasswordError,
-    company_support_vars,
     get_run,
     record_run,
     retry_targets,
@@ -155,7 +154,6 @@ def test_repair_fixes_what_was_broken(first_apply, lab_pair, lab_company, work):
         skip_tags=["live"],
         tags=["free-disk", "reapply-baseline"],
         vault_password_file=lab_company / ".vault-password",
-        extra_vars=company_support_vars(load_company(lab_company)),
     )
     assert run.succeeded, run.summary()
     assert run.host("lab-01").status == "changed"
