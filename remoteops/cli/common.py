@@ -32,7 +32,7 @@ class Session:
     """Global options, and the inventory and state store opened on first use."""
 
     inventory: Path
-    state_path: Path | None = None
+    state_path: str | Path | None = None
     debug: bool = False
     _company: Company | None = field(default=None, repr=False)
     _store: StateStore | None = field(default=None, repr=False)
@@ -57,7 +57,8 @@ class Session:
             )
             if not self._store.exists:
                 console(stderr=True).print(
-                    f"No state database at {self._store.path} yet: nothing has been recorded "
+                    f"No state database at {self._store.location} yet: nothing has been "
+                    "recorded "
                     "there. (Give the right one with --state if you use another.)",
                     markup=False,
                 )
