@@ -55,7 +55,7 @@ class Location:
         """For people and logs: the file's path, or the address without its password."""
         if self.path is not None:
             return str(self.path)
-        return self.url.render_as_string(hide_password=True)
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=True)
 
     def __str__(self) -> str:
         return self.shown()

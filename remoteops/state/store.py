@@ -155,7 +155,8 @@ class StateStore:
         missing SQLite file is not created: the store is then an empty one in memory, and
         :attr:`exists` is False. ``migrate`` brings the schema up to date on opening; by
         default SQLite always is, a shared PostgreSQL database only when it is new (an
-        existing one moves forward with ``remoteops state migrate``, decided by a person)."""
+        existing one moves forward with ``remoteops state migrate``, decided by a person);
+        ``migrate=False`` opens it as it is (to show what is pending)."""
         self.location: Location = locate(target)
         self.path = self.location.path  # None for PostgreSQL
         self._migrations = migrations
@@ -173,18 +174,15 @@ class StateStore:
             else:
                 self.engine = backends.postgresql_engine(self.location.url)
             current = self.schema_version
-            if migrate is None:
-                migrate = sqlite or current == 0
-            if migrate:
+            self._check_not_newer(current)
+            if migrate or (migrate is None and (sqlite or current == 0)):
                 self.migrate()
-            else:
-                self._check_not_newer(current)
-                if current < self._latest:
-                    raise StateError(
-                        f"The state database {self.location} has schema {current}; this "
-                        f"remoteops needs {self._latest}.",
-                        hint="Run 'remoteops state migrate' (it shows what changes first).",
-                    )
+            elif migrate is None and current < self._latest:
+                raise StateError(
+                    f"The state database {self.location} has schema {current}; this "
+                    f"remoteops needs {self._latest}.",
+                    hint="Run 'remoteops state migrate' (it shows what changes first).",
+                )
         except sa.exc.DBAPIError as exc:
             raise self._friendly(exc) from exc
 
