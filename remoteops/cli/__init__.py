@@ -26,6 +26,7 @@ from remoteops.cli import (
     readiness,
     rota,
     routes,
+    state,
     support,
 )
 from remoteops.cli.common import INVENTORY_ENV, Session, console
@@ -96,6 +97,7 @@ app.add_typer(routes.app, name="routes")
 app.add_typer(support.app, name="support")
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(rota.app, name="rota")
+app.add_typer(state.app, name="state")
 app.command("log")(log.log)
 
 

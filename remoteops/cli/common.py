@@ -48,13 +48,9 @@ class Session:
         """The state store. ``read_only`` commands (``log``, ``... status``, ``... show``)
         never create one: without a database they see an empty store and say so."""
         if self._store is None:
-            from remoteops.state import STATE_ENV, StateStore, default_state_path
+            from remoteops.state import StateStore
 
-            if self.state_path is None and not os.environ.get(STATE_ENV):
-                self.require_inventory_dir()  # the default store lives beside it
-            self._store = StateStore(
-                self.state_path or default_state_path(self.inventory), create=not read_only
-            )
+            self._store = StateStore(self.state_target(), create=not read_only)
             if not self._store.exists:
                 console(stderr=True).print(
                     f"No state database at {self._store.location} yet: nothing has been "
@@ -63,6 +59,14 @@ class Session:
                     markup=False,
                 )
         return self._store
+
+    def state_target(self) -> str | Path:
+        """Where the state store is: --state, REMOTEOPS_STATE, or beside the inventory."""
+        from remoteops.state import STATE_ENV, default_state_path
+
+        if self.state_path is None and not os.environ.get(STATE_ENV):
+            self.require_inventory_dir()  # the default store lives beside it
+        return self.state_path or default_state_path(self.inventory)
 
     def require_inventory_dir(self) -> None:
         """A mistyped ``--inventory`` is an error, not an empty company."""

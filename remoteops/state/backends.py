@@ -60,6 +60,14 @@ class Location:
     def __str__(self) -> str:
         return self.shown()
 
+    def location_key(self) -> str:
+        """The same database gives the same key (a file's absolute path, or host, port and
+        database name)."""
+        if self.path is not None:
+            return str(self.path.resolve())
+        url = self.url
+        return f"{url.host}:{url.port or 5432}/{url.database}"
+
 
 def locate(target: str | Path) -> Location:
     """A path, ``sqlite:///path`` or ``postgresql://user@host/db`` as a :class:`Location`."""
