@@ -44,6 +44,7 @@ bench: setup
 	$(BIN)/python bench/routes.py
 	$(BIN)/python bench/rota.py
 	$(BIN)/python bench/readiness.py
+	$(BIN)/python bench/state.py
 
 setup: $(VENV)/.installed
 
