@@ -27,8 +27,9 @@ from remoteops.synthetic import write_company
 
 
 @pytest.fixture
-def store(tmp_path):
-    with StateStore(tmp_path / "state.db") as store:
+def store(state_target):
+    """On both databases: an SQLite file and a PostgreSQL database."""
+    with StateStore(state_target) as store:
         yield store
 
 
