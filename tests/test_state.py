@@ -195,3 +195,10 @@ def test_a_user_without_rights_gets_a_clear_error(postgres_cluster):
     with pytest.raises(StateServerError, match="lacks the rights") as caught:
         StateStore(postgres_cluster.url("test_rights", user="clerk"))
     assert "Ask the database administrator" in caught.value.hint
+
+
+def test_local_files_go_beside_the_file_or_into_the_state_home(state_target, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    with StateStore(state_target) as store:
+        expected = tmp_path if store.dialect == "sqlite" else tmp_path / "xdg" / "remoteops"
+        assert store.local_folder == expected

@@ -228,6 +228,16 @@ class StateStore:
     def dialect(self) -> str:
         return self.location.dialect
 
+    @property
+    def local_folder(self) -> Path:
+        """Where this machine keeps the files that go with the store (the Ansible runs'
+        output while kept): beside an SQLite file; for a PostgreSQL store, which has no
+        folder, ``$XDG_STATE_HOME/remoteops`` (default ``~/.local/state/remoteops``)."""
+        if self.path is not None:
+            return self.path.parent
+        base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        return Path(base) / "remoteops"
+
     def _friendly(self, exc: sa.exc.DBAPIError) -> Exception:
         return backends.friendly(exc, self.location) or exc
 

@@ -197,7 +197,7 @@ def run_diagnoses(
         raise UsageError("No workstation to diagnose.")
     inventories = inventories_for(inventory_dir, lab_dir)
     vault = vault_password_file_for(inventory_dir, options.vault_password_file)
-    work_dir = store.path.parent / RUNS_FOLDER
+    work_dir = store.local_folder / RUNS_FOLDER
     hosts = [t.host for t in targets]
     started = utcnow()
     # The check run of the company settings runs next to the diagnosis (two Ansible runs
