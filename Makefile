@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 # Debian packages the project needs at run or test time: pango, harfbuzz and a font for
 # WeasyPrint (PDFs); debootstrap, the archive keyring, zstd and ssh for the lab workstations;
 # qpdf and poppler-utils for the tests that open every PDF the way strict readers do;
-# chromium for the tests that open the HTML pages in a real browser.
+# chromium for the tests that open the HTML pages in a real browser; postgresql (the server
+# binaries, initdb and pg_ctl) for the tests that run the state store on a throwaway cluster.
 DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
 	libfontconfig1 fonts-dejavu-core debootstrap debian-archive-keyring zstd openssh-client \
-	qpdf poppler-utils chromium
+	qpdf poppler-utils chromium postgresql
 
 .PHONY: demo test test-fast lint bench setup debian-packages clean
 
@@ -43,6 +44,7 @@ bench: setup
 	$(BIN)/python bench/routes.py
 	$(BIN)/python bench/rota.py
 	$(BIN)/python bench/readiness.py
+	$(BIN)/python bench/state.py
 
 setup: $(VENV)/.installed
 

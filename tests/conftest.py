@@ -3,6 +3,7 @@ and a way to run the CLI in-process and read what a user would see."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,3 +61,30 @@ def cli(capsys, tmp_path, monkeypatch):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+# -- the state store on both databases --------------------------------------------------
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL server for the whole session (real, never faked); skipped
+    with the reason when it cannot be started here."""
+    from remoteops.state.throwaway import Unavailable, throwaway_cluster
+
+    try:
+        with throwaway_cluster() as cluster:
+            yield cluster
+    except Unavailable as exc:
+        pytest.skip(f"no PostgreSQL server for the tests: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_target(request, tmp_path) -> str:
+    """Where a new, empty state store is: an SQLite file, or a new database on the
+    throwaway PostgreSQL server. Tests using it run on both."""
+    if request.param == "sqlite":
+        return str(tmp_path / "state.db")
+    cluster = request.getfixturevalue("postgres_cluster")
+    return cluster.create_database(f"test_{next(_databases)}")

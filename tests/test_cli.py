@@ -117,9 +117,11 @@ def test_broken_inventory_in_a_command_points_to_check(cli, small_company):
     assert "latitude" in result.stderr and "remoteops check" in result.stderr
 
 
-def test_log_shows_entries_filtered_by_employee(cli, tmp_path, sample_dir, monkeypatch):
+def test_log_shows_entries_filtered_by_employee(cli, state_target, sample_dir, monkeypatch):
+    """On both databases (``REMOTEOPS_STATE`` names an SQLite file or a PostgreSQL URL)."""
     monkeypatch.setenv("REMOTEOPS_ACTOR", "jana@ops")
-    with StateStore(tmp_path / "state" / "state.db") as store, store.transaction() as conn:
+    monkeypatch.setenv("REMOTEOPS_STATE", state_target)
+    with StateStore(state_target) as store, store.transaction() as conn:
         store.audit(conn, "routes.delivered", employee_id="E0001", details={"by": "Nachbar"})
         store.audit(conn, "contracts.signed", employee_id="E0002")
     rows = json.loads(cli("-i", sample_dir, "log", "--employee", "E0001", "--json").stdout)
@@ -143,6 +145,9 @@ def test_help_has_examples(cli):
         ["check", "--help"],
         ["employees", "list", "--help"],
         ["log", "--help"],
+        ["state", "--help"],
+        ["state", "migrate", "--help"],
+        ["state", "copy", "--help"],
     ):
         result = cli(*args)
         assert result.exit_code == 0 and "remoteops" in result.stdout
@@ -150,7 +155,7 @@ def test_help_has_examples(cli):
             assert "Example" in result.stdout
 
 
-HEAVY = ("pyvrp", "weasyprint", "ansible_runner", "ansible", "pypdf")
+HEAVY = ("pyvrp", "weasyprint", "ansible_runner", "ansible", "pypdf", "sqlalchemy", "psycopg")
 
 
 def test_startup_imports_no_heavy_library(sample_dir, tmp_path):

@@ -8,7 +8,6 @@ code 1 (2 for usage errors). ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import errno
-import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -27,6 +26,7 @@ from remoteops.cli import (
     readiness,
     rota,
     routes,
+    state,
     support,
 )
 from remoteops.cli.common import INVENTORY_ENV, Session, console
@@ -61,11 +61,12 @@ def root(
         ),
     ] = Path("inventory"),
     state: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--state",
             envvar=STATE_ENV,
-            help="The state database [default: .remoteops/state.db beside the inventory].",
+            help="The state database: a file (default: .remoteops/state.db beside the "
+            "inventory) or postgresql://user@host/database for a shared one.",
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (developers).")] = False,
@@ -96,6 +97,7 @@ app.add_typer(routes.app, name="routes")
 app.add_typer(support.app, name="support")
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(rota.app, name="rota")
+app.add_typer(state.app, name="state")
 app.command("log")(log.log)
 
 
@@ -125,19 +127,17 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         _print_error(*_os_error_message(exc))
         return 1
-    except sqlite3.DatabaseError as exc:
-        if debug:
-            traceback.print_exc()
-        _print_error(
-            f"The state database cannot be read or written: {exc}.",
-            "If it is damaged, move it away (keep it: the history in it can often be "
-            "read with sqlite3's .recover) and run the command again; remoteops starts a new "
-            "one. Nothing half-written was kept.",
-        )
-        return 1
     except Exception as exc:
         if debug:
             traceback.print_exc()
+        if _is_database_error(exc):
+            _print_error(
+                f"The state database cannot be read or written: {_first_line(exc)}.",
+                "If it is a file that is damaged, move it away (keep it: the history in it "
+                "can often be read with sqlite3's .recover) and run the command again; "
+                "remoteops starts a new one. Nothing half-written was kept.",
+            )
+            return 1
         _print_error(
             f"Unexpected error: {type(exc).__name__}: {exc}",
             "This is a bug in remoteops; run again with --debug and report the output.",
@@ -192,3 +192,15 @@ def _print_error(message: str, hint: str | None) -> None:
     err.print(f"[bold red]Error:[/] {escape(message)}")
     if hint:
         err.print(escape(hint))
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """A database driver's error that no feature turned into a :class:`RemoteOpsError`
+    (SQLAlchemy is imported only by commands that use the state store)."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    return sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DBAPIError)
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]

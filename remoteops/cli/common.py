@@ -32,7 +32,7 @@ class Session:
     """Global options, and the inventory and state store opened on first use."""
 
     inventory: Path
-    state_path: Path | None = None
+    state_path: str | Path | None = None
     debug: bool = False
     _company: Company | None = field(default=None, repr=False)
     _store: StateStore | None = field(default=None, repr=False)
@@ -48,20 +48,25 @@ class Session:
         """The state store. ``read_only`` commands (``log``, ``... status``, ``... show``)
         never create one: without a database they see an empty store and say so."""
         if self._store is None:
-            from remoteops.state import STATE_ENV, StateStore, default_state_path
+            from remoteops.state import StateStore
 
-            if self.state_path is None and not os.environ.get(STATE_ENV):
-                self.require_inventory_dir()  # the default store lives beside it
-            self._store = StateStore(
-                self.state_path or default_state_path(self.inventory), create=not read_only
-            )
+            self._store = StateStore(self.state_target(), create=not read_only)
             if not self._store.exists:
                 console(stderr=True).print(
-                    f"No state database at {self._store.path} yet: nothing has been recorded "
+                    f"No state database at {self._store.location} yet: nothing has been "
+                    "recorded "
                     "there. (Give the right one with --state if you use another.)",
                     markup=False,
                 )
         return self._store
+
+    def state_target(self) -> str | Path:
+        """Where the state store is: --state, REMOTEOPS_STATE, or beside the inventory."""
+        from remoteops.state import STATE_ENV, default_state_path
+
+        if self.state_path is None and not os.environ.get(STATE_ENV):
+            self.require_inventory_dir()  # the default store lives beside it
+        return self.state_path or default_state_path(self.inventory)
 
     def require_inventory_dir(self) -> None:
         """A mistyped ``--inventory`` is an error, not an empty company."""

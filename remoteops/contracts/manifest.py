@@ -16,17 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import sqlite3
 from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from remoteops.contracts.errors import StatusError
 from remoteops.csvio import write_csv_rows
 from remoteops.errors import InputFileError, NotFoundError
 from remoteops.state import DOCUMENTS_SCHEMA as DOCUMENTS_SCHEMA  # created by migration 3
+
+if TYPE_CHECKING:
+    from remoteops.state import Connection, Record
 
 #: Signature status of a generated document, in the order it normally moves.
 STATUSES = ("generated", "sent", "signed", "returned", "superseded", "void")
@@ -260,7 +262,7 @@ def _when(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-def _status_from_row(row: sqlite3.Row | tuple, names: Sequence[str]) -> DocumentStatus:
+def _status_from_row(row: Record | tuple, names: Sequence[str]) -> DocumentStatus:
     data = dict(zip(names, row, strict=True))
     return DocumentStatus(
         id=data["id"],
@@ -284,7 +286,7 @@ def _status_from_row(row: sqlite3.Row | tuple, names: Sequence[str]) -> Document
 
 
 def record_rendered(
-    conn: sqlite3.Connection,
+    conn: Connection,
     rendered: Iterable[DocumentRecord],
     superseded: Iterable[DocumentRecord] = (),
     *,
@@ -299,45 +301,54 @@ def record_rendered(
     new_ids = []
     for record in rendered:
         old = conn.execute(
-            "SELECT id, sha256 FROM documents WHERE employee_id = ? AND document = ? "
-            "AND language = ? AND status NOT IN ('superseded', 'void')",
-            (record.employee_id, record.document, record.language),
+            "SELECT id, sha256 FROM documents WHERE employee_id = :employee_id "
+            "AND document = :document AND language = :language "
+            "AND status NOT IN ('superseded', 'void')",
+            {
+                "employee_id": record.employee_id,
+                "document": record.document,
+                "language": record.language,
+            },
         ).fetchall()
         for old_id, old_sha in old:
             path = moved.get((record.employee_id, record.document, record.language, old_sha))
             conn.execute(
-                "UPDATE documents SET status = 'superseded', superseded_at = ?, "
-                "pdf_path = COALESCE(?, pdf_path) WHERE id = ?",
-                (moment, path, old_id),
+                "UPDATE documents SET status = 'superseded', superseded_at = :moment, "
+                "pdf_path = COALESCE(:path, pdf_path) WHERE id = :id",
+                {"moment": moment, "path": path, "id": old_id},
             )
-        cur = conn.execute(
+        new_id = conn.execute(
             "INSERT INTO documents (employee_id, document, language, title, document_id, "
             "template_version, input_hash, pdf_path, pages, page_count, sha256, status, "
-            "generated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'generated', ?)",
-            (
-                record.employee_id,
-                record.document,
-                record.language,
-                record.title,
-                record.document_id,
-                record.template_version,
-                record.input_hash,
-                record.pdf_path,
-                record.pages,
-                record.page_count,
-                record.sha256,
-                record.generated_at.isoformat(),
-            ),
-        )
-        new_id = int(cur.lastrowid)
+            "generated_at) VALUES (:employee_id, :document, :language, :title, :document_id, "
+            ":template_version, :input_hash, :pdf_path, :pages, :page_count, :sha256, "
+            "'generated', :generated_at) RETURNING id",
+            {
+                "employee_id": record.employee_id,
+                "document": record.document,
+                "language": record.language,
+                "title": record.title,
+                "document_id": record.document_id,
+                "template_version": record.template_version,
+                "input_hash": record.input_hash,
+                "pdf_path": record.pdf_path,
+                "pages": record.pages,
+                "page_count": record.page_count,
+                "sha256": record.sha256,
+                "generated_at": record.generated_at.isoformat(),
+            },
+        ).scalar()
         new_ids.append(new_id)
         for old_id, _ in old:
-            conn.execute("UPDATE documents SET superseded_by = ? WHERE id = ?", (new_id, old_id))
+            conn.execute(
+                "UPDATE documents SET superseded_by = :new WHERE id = :old",
+                {"new": new_id, "old": old_id},
+            )
     return new_ids
 
 
 def current_documents(
-    conn: sqlite3.Connection, employee_ids: Collection[str] | None = None
+    conn: Connection, employee_ids: Collection[str] | None = None
 ) -> list[DocumentRecord]:
     """The documents in force (for the renderer's incremental check)."""
     sql = (
@@ -345,20 +356,20 @@ def current_documents(
         "input_hash, pdf_path, pages, page_count, sha256, generated_at, status "
         "FROM documents WHERE status NOT IN ('superseded', 'void')"
     )
-    params: list[str] = []
+    params: dict[str, object] = {}
     if employee_ids is not None:
         ids = list(employee_ids)
         if not ids:
             return []
-        sql += f" AND employee_id IN ({','.join('?' * len(ids))})"
-        params = ids
-    cursor = conn.execute(sql + " ORDER BY employee_id, id", params)
-    names = [d[0] for d in cursor.description]
+        sql += " AND employee_id IN :ids"
+        params["ids"] = ids
+    cursor = conn.execute(sql + " ORDER BY employee_id, id", params, expanding=list(params))
+    names = cursor.keys()
     return [DocumentRecord.from_row(dict(zip(names, row, strict=True))) for row in cursor]
 
 
 def document_status(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     employee_ids: Collection[str] | None = None,
     pending: bool = False,
@@ -370,26 +381,30 @@ def document_status(
     ``include_history``); ``pending`` keeps generated/sent ones, ``older_than`` those whose
     last step (generated or sent) is at least that old."""
     where = []
-    params: list[object] = []
+    params: dict[str, object] = {}
     if not include_history:
         where.append("status NOT IN ('superseded', 'void')")
     if pending:
         where.append("status IN ('generated', 'sent')")
     if older_than is not None:
         cutoff = ((now or utcnow()) - older_than).isoformat()
-        where.append("COALESCE(sent_at, generated_at) <= ?")
-        params.append(cutoff)
+        where.append("COALESCE(sent_at, generated_at) <= :cutoff")
+        params["cutoff"] = cutoff
     if employee_ids is not None:
         ids = list(employee_ids)
         if not ids:
             return []
-        where.append(f"employee_id IN ({','.join('?' * len(ids))})")
-        params.extend(ids)
+        where.append("employee_id IN :ids")
+        params["ids"] = ids
     sql = "SELECT * FROM documents"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    cursor = conn.execute(sql + " ORDER BY employee_id, language, id", params)
-    names = [d[0] for d in cursor.description]
+    cursor = conn.execute(
+        sql + " ORDER BY employee_id, language, id",
+        params,
+        expanding=["ids"] if "ids" in params else [],
+    )
+    names = cursor.keys()
     rows = [_status_from_row(row, names) for row in cursor]
     from remoteops.contracts.templates import DOCUMENTS
 
@@ -398,7 +413,7 @@ def document_status(
 
 
 def set_document_status(
-    conn: sqlite3.Connection,
+    conn: Connection,
     employee_id: str,
     document: str,
     status: str,
@@ -419,15 +434,16 @@ def set_document_status(
             hint=f"Use one of: {', '.join(MARKABLE_STATUSES)}.",
         )
     sql = (
-        "SELECT * FROM documents WHERE employee_id = ? AND (document = ? OR document_id = ?) "
+        "SELECT * FROM documents WHERE employee_id = :employee_id "
+        "AND (document = :document OR document_id = :document) "
         "AND status NOT IN ('superseded', 'void')"
     )
-    params: list[object] = [employee_id, document, document]
+    params: dict[str, object] = {"employee_id": employee_id, "document": document}
     if language:
-        sql += " AND language = ?"
-        params.append(language)
+        sql += " AND language = :language"
+        params["language"] = language
     cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
+    names = cursor.keys()
     rows = [_status_from_row(row, names) for row in cursor]
     voided = _latest_void(conn, employee_id, document, language) if not rows else None
     if voided is not None and status == "void":
@@ -465,26 +481,30 @@ def set_document_status(
         )
     column = _DATE_COLUMN[status]
     conn.execute(
-        f"UPDATE documents SET status = ?, {column} = ?, note = COALESCE(?, note) WHERE id = ?",
-        (status, moment.isoformat(), note, before.id),
+        f"UPDATE documents SET status = :status, {column} = :moment, "
+        "note = COALESCE(:note, note) WHERE id = :id",
+        {"status": status, "moment": moment.isoformat(), "note": note, "id": before.id},
     )
-    cursor = conn.execute("SELECT * FROM documents WHERE id = ?", (before.id,))
-    names = [d[0] for d in cursor.description]
+    cursor = conn.execute("SELECT * FROM documents WHERE id = :id", {"id": before.id})
+    names = cursor.keys()
     after = _status_from_row(cursor.fetchone(), names)
     return before, after
 
 
 def _latest_void(
-    conn: sqlite3.Connection, employee_id: str, document: str, language: str | None
+    conn: Connection, employee_id: str, document: str, language: str | None
 ) -> DocumentStatus | None:
     """The newest version of a document if it is void (no version is in force)."""
-    sql = "SELECT * FROM documents WHERE employee_id = ? AND (document = ? OR document_id = ?)"
-    params: list[object] = [employee_id, document, document]
+    sql = (
+        "SELECT * FROM documents WHERE employee_id = :employee_id "
+        "AND (document = :document OR document_id = :document)"
+    )
+    params: dict[str, object] = {"employee_id": employee_id, "document": document}
     if language:
-        sql += " AND language = ?"
-        params.append(language)
+        sql += " AND language = :language"
+        params["language"] = language
     cursor = conn.execute(sql + " ORDER BY id DESC LIMIT 1", params)
-    names = [d[0] for d in cursor.description]
+    names = cursor.keys()
     row = cursor.fetchone()
     latest = _status_from_row(row, names) if row is not None else None
     return latest if latest is not None and latest.status == "void" else None
@@ -504,7 +524,7 @@ class SqliteDocumentStore:
 
     def __init__(
         self,
-        transaction: Callable[[], AbstractContextManager[sqlite3.Connection]],
+        transaction: Callable[[], AbstractContextManager[Connection]],
         *,
         audit: AuditHook | None = None,
     ) -> None:

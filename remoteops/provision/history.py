@@ -1,7 +1,7 @@
 """Provisioning runs in the state store: who ran what, when, against whom, and the result.
 
 :data:`PROVISION_SCHEMA` is the migration the state store registers; the functions take an
-open ``sqlite3.Connection`` (inside ``store.transaction()`` for writes). No secret is ever
+open ``Connection`` (inside ``store.transaction()`` for writes). No secret is ever
 stored: only counts, task names, plain-word failure messages and report-only facts.
 """
 
@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from remoteops.errors import NotFoundError, UsageError
 from remoteops.provision.results import HostResult, ProvisionRun
 from remoteops.state import PROVISION_SCHEMA as PROVISION_SCHEMA  # created by migration 4
+
+if TYPE_CHECKING:
+    from remoteops.state import Connection
 
 
 @dataclass(frozen=True)
@@ -50,50 +53,54 @@ class RunSummary:
         }
 
 
-def record_run(conn: sqlite3.Connection, run: ProvisionRun) -> None:
+def record_run(conn: Connection, run: ProvisionRun) -> None:
     """Store a run and its per-host results (call inside ``store.transaction()``)."""
     conn.execute(
         "INSERT INTO provision_runs (id, started_at, finished_at, actor, playbook, mode, "
         "targets, host_limit, tags, skip_tags, status, return_code, error, artifacts) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            run.run_id,
-            run.started_at.isoformat(),
-            run.finished_at.isoformat(),
-            run.actor,
-            run.playbook,
-            run.mode,
-            json.dumps(list(run.targets)),
-            run.limit,
-            json.dumps(list(run.tags)),
-            json.dumps(list(run.skip_tags)),
-            run.status,
-            run.return_code,
-            run.error,
-            run.artifacts,
-        ),
+        "VALUES (:id, :started_at, :finished_at, :actor, :playbook, :mode, :targets, "
+        ":host_limit, :tags, :skip_tags, :status, :return_code, :error, :artifacts)",
+        {
+            "id": run.run_id,
+            "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat(),
+            "actor": run.actor,
+            "playbook": run.playbook,
+            "mode": run.mode,
+            "targets": json.dumps(list(run.targets)),
+            "host_limit": run.limit,
+            "tags": json.dumps(list(run.tags)),
+            "skip_tags": json.dumps(list(run.skip_tags)),
+            "status": run.status,
+            "return_code": run.return_code,
+            "error": run.error,
+            "artifacts": run.artifacts,
+        },
     )
-    conn.executemany(
+    if not run.hosts:
+        return
+    conn.execute(
         "INSERT INTO provision_hosts (run_id, host, employee_id, status, ok, changed, failed, "
         "unreachable, skipped, rescued, ignored, failed_task, message, report) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (:run_id, :host, :employee_id, :status, :ok, :changed, :failed, :unreachable, "
+        ":skipped, :rescued, :ignored, :failed_task, :message, :report)",
         [
-            (
-                run.run_id,
-                h.host,
-                h.employee_id,
-                h.status,
-                h.ok,
-                h.changed,
-                h.failed,
-                h.unreachable,
-                h.skipped,
-                h.rescued,
-                h.ignored,
-                h.failed_task,
-                h.message,
-                json.dumps(h.report, sort_keys=True, default=str),
-            )
+            {
+                "run_id": run.run_id,
+                "host": h.host,
+                "employee_id": h.employee_id,
+                "status": h.status,
+                "ok": h.ok,
+                "changed": h.changed,
+                "failed": h.failed,
+                "unreachable": h.unreachable,
+                "skipped": h.skipped,
+                "rescued": h.rescued,
+                "ignored": h.ignored,
+                "failed_task": h.failed_task,
+                "message": h.message,
+                "report": json.dumps(h.report, sort_keys=True, default=str),
+            }
             for h in run.hosts
         ],
     )
@@ -104,22 +111,24 @@ def _time(text: str) -> dt.datetime:
 
 
 def list_runs(
-    conn: sqlite3.Connection, *, limit: int = 20, employee_id: str | None = None
+    conn: Connection, *, limit: int = 20, employee_id: str | None = None
 ) -> list[RunSummary]:
     """The newest runs first (only those touching ``employee_id``, if given)."""
-    where, params = "", []
+    where, params = "", {"limit": int(limit)}
     if employee_id:
-        where = "WHERE r.id IN (SELECT run_id FROM provision_hosts WHERE employee_id = ?)"
-        params.append(employee_id)
+        where = (
+            "WHERE r.id IN (SELECT run_id FROM provision_hosts WHERE employee_id = :employee_id)"
+        )
+        params["employee_id"] = employee_id
     rows = conn.execute(
         "SELECT r.id, r.started_at, r.finished_at, r.actor, r.mode, r.targets, r.status, "
         "COUNT(h.host) AS hosts, "
-        "COALESCE(SUM(h.status IN ('ok', 'changed')), 0) AS succeeded, "
-        "COALESCE(SUM(h.status = 'failed'), 0) AS failed, "
-        "COALESCE(SUM(h.status = 'unreachable'), 0) AS unreachable "
+        "COALESCE(SUM(CASE WHEN h.status IN ('ok', 'changed') THEN 1 END), 0) AS succeeded, "
+        "COALESCE(SUM(CASE WHEN h.status = 'failed' THEN 1 END), 0) AS failed, "
+        "COALESCE(SUM(CASE WHEN h.status = 'unreachable' THEN 1 END), 0) AS unreachable "
         f"FROM provision_runs r LEFT JOIN provision_hosts h ON h.run_id = r.id {where} "
-        "GROUP BY r.id ORDER BY r.started_at DESC, r.id DESC LIMIT ?",
-        (*params, int(limit)),
+        "GROUP BY r.id ORDER BY r.started_at DESC, r.id DESC LIMIT :limit",
+        params,
     ).fetchall()
     return [
         RunSummary(
@@ -139,13 +148,16 @@ def list_runs(
     ]
 
 
-def get_run(conn: sqlite3.Connection, run_id: str) -> ProvisionRun:
+def get_run(conn: Connection, run_id: str) -> ProvisionRun:
     """A recorded run by its id, or by the unique start of its id (``20261123T12``)."""
     rows = conn.execute(
         "SELECT id, started_at, finished_at, actor, playbook, mode, targets, host_limit, tags, "
         "skip_tags, status, return_code, error, artifacts FROM provision_runs "
-        "WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id",
-        (run_id, run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"),
+        "WHERE id = :id OR id LIKE :prefix ESCAPE '\\' ORDER BY id",
+        {
+            "id": run_id,
+            "prefix": run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+        },
     ).fetchall()
     exact = [r for r in rows if r[0] == run_id]
     rows = exact or rows
@@ -161,9 +173,9 @@ def get_run(conn: sqlite3.Connection, run_id: str) -> ProvisionRun:
     r = rows[0]
     hosts = conn.execute(
         "SELECT host, status, ok, changed, failed, unreachable, skipped, rescued, ignored, "
-        "employee_id, failed_task, message, report FROM provision_hosts WHERE run_id = ? "
+        "employee_id, failed_task, message, report FROM provision_hosts WHERE run_id = :id "
         "ORDER BY host",
-        (r[0],),
+        {"id": r[0]},
     ).fetchall()
     return ProvisionRun(
         run_id=r[0],
@@ -201,7 +213,7 @@ def get_run(conn: sqlite3.Connection, run_id: str) -> ProvisionRun:
     )
 
 
-def last_run(conn: sqlite3.Connection, playbook: str | None = None) -> ProvisionRun | None:
+def last_run(conn: Connection, playbook: str | None = None) -> ProvisionRun | None:
     """The most recent run (of ``playbook``, if given), or None.
 
     Runs record the playbook's full path; ``playbook`` may be that path or just the file
@@ -232,7 +244,7 @@ class LastApply:
 
 
 def last_applies(
-    conn: sqlite3.Connection,
+    conn: Connection,
     playbook: str = "workstation.yml",
     *,
     until: dt.datetime | None = None,
@@ -257,14 +269,14 @@ def last_applies(
     return out
 
 
-def baseline_results(conn: sqlite3.Connection, playbook: str = "workstation.yml") -> dict[str, str]:
+def baseline_results(conn: Connection, playbook: str = "workstation.yml") -> dict[str, str]:
     """Per workstation (host name) the result of the last run of ``playbook`` that applied it
     (not ``--check``): ``ok``, ``changed``, ``failed`` or ``unreachable``.  A workstation
     that no such run reached is missing."""
     return {host: result.status for host, result in last_applies(conn, playbook).items()}
 
 
-def retry_targets(conn: sqlite3.Connection, playbook: str | None = None) -> list[str]:
+def retry_targets(conn: Connection, playbook: str | None = None) -> list[str]:
     """The hosts that failed or were unreachable in the last run (``--retry-failed``).
 
     Raises :class:`~remoteops.errors.UsageError` when there is nothing to retry.

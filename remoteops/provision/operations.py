@@ -116,7 +116,7 @@ def run_request(
     return run_playbook(
         PLAYBOOKS / request.playbook,
         inventories,
-        work_dir=store.path.parent / "provision-runs",
+        work_dir=store.local_folder / "provision-runs",
         targets=list(targets),
         check=request.check,
         diff=request.diff,

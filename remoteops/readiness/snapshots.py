@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 from remoteops.readiness.model import OWNERS, Counts, EmployeeReadiness, Snapshot
+
+if TYPE_CHECKING:
+    from remoteops.state import Connection
 
 
 def _owner_counts(people: Sequence[EmployeeReadiness]) -> dict[str, int]:
@@ -31,39 +34,40 @@ def snapshot_of(
     return Snapshot(day, taken_at, Counts.of(people), _owner_counts(people), teams)
 
 
-def record_snapshot(conn: sqlite3.Connection, snapshot: Snapshot, actor: str) -> None:
+def record_snapshot(conn: Connection, snapshot: Snapshot, actor: str) -> None:
     """Store the day's snapshot; a later run of the same day replaces it (an older one, e.g.
     a slow run finishing after a newer one, does not)."""
     c, owners = snapshot.counts, snapshot.blocked_by_owner
     conn.execute(
         "INSERT INTO readiness_snapshots (day, taken_at, actor, employees, ready, blocked, "
         "unknown, overdue, blocked_it, blocked_hr, blocked_operations, teams) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "VALUES (:day, :taken_at, :actor, :employees, :ready, :blocked, :unknown, :overdue, "
+        ":blocked_it, :blocked_hr, :blocked_operations, :teams) "
         "ON CONFLICT (day) DO UPDATE SET taken_at = excluded.taken_at, actor = excluded.actor, "
         "employees = excluded.employees, ready = excluded.ready, blocked = excluded.blocked, "
         "unknown = excluded.unknown, overdue = excluded.overdue, "
         "blocked_it = excluded.blocked_it, blocked_hr = excluded.blocked_hr, "
         "blocked_operations = excluded.blocked_operations, teams = excluded.teams "
         "WHERE excluded.taken_at >= readiness_snapshots.taken_at",
-        (
-            snapshot.day.isoformat(),
-            snapshot.taken_at.astimezone(dt.UTC).isoformat(),
-            actor,
-            c.employees,
-            c.ready,
-            c.blocked,
-            c.unknown,
-            c.overdue,
-            owners["IT"],
-            owners["HR"],
-            owners["operations"],
-            json.dumps(snapshot.teams, ensure_ascii=False, sort_keys=True),
-        ),
+        {
+            "day": snapshot.day.isoformat(),
+            "taken_at": snapshot.taken_at.astimezone(dt.UTC).isoformat(),
+            "actor": actor,
+            "employees": c.employees,
+            "ready": c.ready,
+            "blocked": c.blocked,
+            "unknown": c.unknown,
+            "overdue": c.overdue,
+            "blocked_it": owners["IT"],
+            "blocked_hr": owners["HR"],
+            "blocked_operations": owners["operations"],
+            "teams": json.dumps(snapshot.teams, ensure_ascii=False, sort_keys=True),
+        },
     )
 
 
 def snapshots(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     until: dt.date | None = None,
     teams: Collection[str] | None = None,
@@ -73,8 +77,8 @@ def snapshots(
     rows = conn.execute(
         "SELECT day, taken_at, employees, ready, blocked, unknown, overdue, blocked_it, "
         "blocked_hr, blocked_operations, teams FROM readiness_snapshots "
-        "WHERE ? IS NULL OR day <= ? ORDER BY day",
-        (until.isoformat() if until else None, until.isoformat() if until else None),
+        "WHERE CAST(:until AS TEXT) IS NULL OR day <= :until ORDER BY day",
+        {"until": until.isoformat() if until else None},
     ).fetchall()
     out = []
     for r in rows:

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from remoteops.rota.board import Gap
 from remoteops.rota.settings import Duty
+
+if TYPE_CHECKING:
+    from remoteops.state import Connection, Record
 
 Audit = Callable[..., object]
 
@@ -29,7 +32,7 @@ def _time(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
-def _duty(row: sqlite3.Row) -> Duty:
+def _duty(row: Record) -> Duty:
     return Duty(
         day=dt.date.fromisoformat(row["day"]),
         employee_id=row["employee_id"],
@@ -43,52 +46,53 @@ def _duty(row: sqlite3.Row) -> Duty:
 
 
 def active_duties(
-    conn: sqlite3.Connection, first: dt.date | None = None, last: dt.date | None = None
+    conn: Connection, first: dt.date | None = None, last: dt.date | None = None
 ) -> list[Duty]:
     """The rota as it stands: active duties, optionally of ``first``..``last`` only."""
-    sql, params = "SELECT * FROM rota_duties WHERE status = 'active'", []
+    sql, params = "SELECT * FROM rota_duties WHERE status = 'active'", {}
     if first is not None:
-        sql += " AND day >= ?"
-        params.append(first.isoformat())
+        sql += " AND day >= :first"
+        params["first"] = first.isoformat()
     if last is not None:
-        sql += " AND day <= ?"
-        params.append(last.isoformat())
+        sql += " AND day <= :last"
+        params["last"] = last.isoformat()
     return sorted(_duty(r) for r in conn.execute(sql + " ORDER BY day, employee_id", params))
 
 
-def planned_since(conn: sqlite3.Connection) -> dt.date | None:
+def planned_since(conn: Connection) -> dt.date | None:
     """The first day any stored plan covers (the rota knows the days from then on)."""
     row = conn.execute("SELECT MIN(first_day) AS first FROM rota_plans").fetchone()
     return dt.date.fromisoformat(row["first"]) if row and row["first"] else None
 
 
-def planned_periods(conn: sqlite3.Connection) -> list[tuple[int, dt.date, dt.date]]:
+def planned_periods(conn: Connection) -> list[tuple[int, dt.date, dt.date]]:
     return [
         (r["id"], dt.date.fromisoformat(r["first_day"]), dt.date.fromisoformat(r["last_day"]))
         for r in conn.execute("SELECT id, first_day, last_day FROM rota_plans ORDER BY id")
     ]
 
 
-def _insert(conn: sqlite3.Connection, plan_id: int, duty: Duty, source: str) -> None:
+def _insert(conn: Connection, plan_id: int, duty: Duty, source: str) -> None:
     conn.execute(
         "INSERT INTO rota_duties (plan_id, day, employee_id, channel, shift, start_time, "
-        "end_time, break_minutes, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            plan_id,
-            duty.day.isoformat(),
-            duty.employee_id,
-            duty.channel,
-            duty.shift,
-            duty.start.strftime("%H:%M"),
-            duty.end.strftime("%H:%M"),
-            duty.break_minutes,
-            source,
-        ),
+        "end_time, break_minutes, source) VALUES (:plan_id, :day, :employee_id, :channel, "
+        ":shift, :start_time, :end_time, :break_minutes, :source)",
+        {
+            "plan_id": plan_id,
+            "day": duty.day.isoformat(),
+            "employee_id": duty.employee_id,
+            "channel": duty.channel,
+            "shift": duty.shift,
+            "start_time": duty.start.strftime("%H:%M"),
+            "end_time": duty.end.strftime("%H:%M"),
+            "break_minutes": duty.break_minutes,
+            "source": source,
+        },
     )
 
 
 def save_plan(
-    conn: sqlite3.Connection,
+    conn: Connection,
     first: dt.date,
     last: dt.date,
     duties: Sequence[Duty],
@@ -102,31 +106,38 @@ def save_plan(
     """Store a plan of ``first``..``last``: the active duties of those days are replaced;
     every other day keeps its duties. Returns the plan's ID."""
     now = dt.datetime.now(dt.UTC).isoformat()
-    cur = conn.execute(
+    plan_id = conn.execute(
         "INSERT INTO rota_plans (created_at, created_by, first_day, last_day, solver, summary) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            now,
-            actor,
-            first.isoformat(),
-            last.isoformat(),
-            json.dumps(solver, sort_keys=True),
-            json.dumps(summary, sort_keys=True, ensure_ascii=False),
-        ),
-    )
-    plan_id = int(cur.lastrowid)
+        "VALUES (:now, :actor, :first, :last, :solver, :summary) RETURNING id",
+        {
+            "now": now,
+            "actor": actor,
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "solver": json.dumps(solver, sort_keys=True),
+            "summary": json.dumps(summary, sort_keys=True, ensure_ascii=False),
+        },
+    ).scalar()
     replaced = conn.execute(
-        "UPDATE rota_duties SET status = 'replaced', replaced_at = ? "
-        "WHERE status = 'active' AND day >= ? AND day <= ?",
-        (now, first.isoformat(), last.isoformat()),
+        "UPDATE rota_duties SET status = 'replaced', replaced_at = :now "
+        "WHERE status = 'active' AND day >= :first AND day <= :last",
+        {"now": now, "first": first.isoformat(), "last": last.isoformat()},
     ).rowcount
     for duty in duties:
         _insert(conn, plan_id, duty, "plan")
     for g in gaps:
         conn.execute(
             "INSERT INTO rota_gaps (plan_id, channel, day, start_hour, end_hour, missing, "
-            "needed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (plan_id, g.channel, g.day.isoformat(), g.start_hour, g.end_hour, g.missing, g.needed),
+            "needed) VALUES (:plan_id, :channel, :day, :start_hour, :end_hour, :missing, :needed)",
+            {
+                "plan_id": plan_id,
+                "channel": g.channel,
+                "day": g.day.isoformat(),
+                "start_hour": g.start_hour,
+                "end_hour": g.end_hour,
+                "missing": g.missing,
+                "needed": g.needed,
+            },
         )
     audit(
         conn,
@@ -146,7 +157,7 @@ def save_plan(
 
 
 def change_duties(
-    conn: sqlite3.Connection,
+    conn: Connection,
     removed: Sequence[Duty],
     added: Sequence[Duty],
     *,
@@ -160,13 +171,13 @@ def change_duties(
     plan_ids = []
     for duty in removed:
         row = conn.execute(
-            "SELECT id, plan_id FROM rota_duties WHERE status = 'active' AND employee_id = ? "
-            "AND day = ?",
-            (duty.employee_id, duty.day.isoformat()),
+            "SELECT id, plan_id FROM rota_duties WHERE status = 'active' "
+            "AND employee_id = :employee_id AND day = :day",
+            {"employee_id": duty.employee_id, "day": duty.day.isoformat()},
         ).fetchone()
         conn.execute(
-            "UPDATE rota_duties SET status = 'replaced', replaced_at = ? WHERE id = ?",
-            (now, row["id"]),
+            "UPDATE rota_duties SET status = 'replaced', replaced_at = :now WHERE id = :id",
+            {"now": now, "id": row["id"]},
         )
         plan_ids.append(row["plan_id"])
     for duty in added:

@@ -26,15 +26,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from remoteops.errors import ConflictError, NotFoundError, UsageError
 from remoteops.routes import FAIL_REASONS
 from remoteops.routes.planning import DeliveryPlan, DeliveryRun, LeftOver, PlannedStop
 from remoteops.routes.solver import SolveOptions
 from remoteops.routes.travel import TravelSettings
+
+if TYPE_CHECKING:
+    from remoteops.state import Connection
 
 #: ``audit(conn, action, *, employee_id=None, subject=None, details=None)`` (``store.audit``).
 Audit = Callable[..., object]
@@ -60,7 +63,7 @@ def _no_audit(*args: object, **kwargs: object) -> None:
 
 
 def save_plan(
-    conn: sqlite3.Connection,
+    conn: Connection,
     plan: DeliveryPlan,
     *,
     audit: Audit = _no_audit,
@@ -104,21 +107,21 @@ def save_plan(
         "cost_per_van_day": plan.cost_per_van_day,
         "cost_per_km": plan.cost_per_km,
     }
-    cur = conn.execute(
+    plan_id = conn.execute(
         "INSERT INTO delivery_plans (created_at, created_by, kind, first_day, days, vans, "
-        "travel, solver) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            _now(at),
-            who,
-            kind,
-            plan.first_day.isoformat(),
-            json.dumps([d.isoformat() for d in plan.days]),
-            json.dumps(list(plan.vans), ensure_ascii=False),
-            json.dumps(plan.travel.to_dict(), ensure_ascii=False),
-            json.dumps(solver),
-        ),
-    )
-    plan_id = int(cur.lastrowid)
+        "travel, solver) VALUES (:created_at, :created_by, :kind, :first_day, :days, :vans, "
+        ":travel, :solver) RETURNING id",
+        {
+            "created_at": _now(at),
+            "created_by": who,
+            "kind": kind,
+            "first_day": plan.first_day.isoformat(),
+            "days": json.dumps([d.isoformat() for d in plan.days]),
+            "vans": json.dumps(list(plan.vans), ensure_ascii=False),
+            "travel": json.dumps(plan.travel.to_dict(), ensure_ascii=False),
+            "solver": json.dumps(solver),
+        },
+    ).scalar()
     replaced = conn.execute(
         "UPDATE delivery_runs SET status = 'replaced' WHERE status = 'planned'"
     ).rowcount
@@ -127,8 +130,15 @@ def save_plan(
     for left in plan.left_over:
         conn.execute(
             "INSERT INTO delivery_left_over (plan_id, employee_id, name, boxes, reason, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (plan_id, left.employee_id, left.name, left.boxes, left.reason, left.detail),
+            "VALUES (:plan_id, :employee_id, :name, :boxes, :reason, :detail)",
+            {
+                "plan_id": plan_id,
+                "employee_id": left.employee_id,
+                "name": left.name,
+                "boxes": left.boxes,
+                "reason": left.reason,
+                "detail": left.detail,
+            },
         )
     audit(
         conn,
@@ -151,49 +161,55 @@ def save_plan(
     return plan_id
 
 
-def _insert_run(conn: sqlite3.Connection, plan_id: int, run: DeliveryRun) -> int:
-    cur = conn.execute(
+def _insert_run(conn: Connection, plan_id: int, run: DeliveryRun) -> int:
+    run_id = conn.execute(
         "INSERT INTO delivery_runs (plan_id, day, van, start_at, end_at, reloads, km, "
-        "driving_minutes, working_minutes, boxes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            plan_id,
-            run.day.isoformat(),
-            run.van,
-            run.start.isoformat(),
-            run.end.isoformat(),
-            json.dumps([[a.isoformat(), b.isoformat()] for a, b in run.reloads]),
-            run.km,
-            run.driving_minutes,
-            run.working_minutes,
-            run.boxes,
-        ),
-    )
-    run_id = int(cur.lastrowid)
-    conn.executemany(
+        "driving_minutes, working_minutes, boxes) VALUES (:plan_id, :day, :van, :start_at, "
+        ":end_at, :reloads, :km, :driving_minutes, :working_minutes, :boxes) RETURNING id",
+        {
+            "plan_id": plan_id,
+            "day": run.day.isoformat(),
+            "van": run.van,
+            "start_at": run.start.isoformat(),
+            "end_at": run.end.isoformat(),
+            "reloads": json.dumps([[a.isoformat(), b.isoformat()] for a, b in run.reloads]),
+            "km": run.km,
+            "driving_minutes": run.driving_minutes,
+            "working_minutes": run.working_minutes,
+            "boxes": run.boxes,
+        },
+    ).scalar()
+    if not run.stops:
+        return run_id
+    conn.execute(
         "INSERT INTO delivery_stops (run_id, employee_id, name, sequence, trip, boxes, arrival, "
         "service_start, service_end, window_start, window_end, km_from_previous, "
         "drive_minutes_from_previous, home_office_start, due, slack_days, unavoidable) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (:run_id, :employee_id, :name, :sequence, :trip, :boxes, :arrival, "
+        ":service_start, :service_end, :window_start, :window_end, :km_from_previous, "
+        ":drive_minutes_from_previous, :home_office_start, :due, :slack_days, :unavoidable)",
         [
-            (
-                run_id,
-                s.employee_id,
-                s.name,
-                s.sequence,
-                s.trip,
-                s.boxes,
-                s.arrival.isoformat(),
-                s.service_start.isoformat(),
-                s.service_end.isoformat(),
-                s.window_start.isoformat(),
-                s.window_end.isoformat(),
-                s.km_from_previous,
-                s.drive_minutes_from_previous,
-                s.home_office_start.isoformat() if s.home_office_start else None,
-                s.due.isoformat() if s.due else None,
-                s.slack_days,
-                int(s.unavoidable),
-            )
+            {
+                "run_id": run_id,
+                "employee_id": s.employee_id,
+                "name": s.name,
+                "sequence": s.sequence,
+                "trip": s.trip,
+                "boxes": s.boxes,
+                "arrival": s.arrival.isoformat(),
+                "service_start": s.service_start.isoformat(),
+                "service_end": s.service_end.isoformat(),
+                "window_start": s.window_start.isoformat(),
+                "window_end": s.window_end.isoformat(),
+                "km_from_previous": s.km_from_previous,
+                "drive_minutes_from_previous": s.drive_minutes_from_previous,
+                "home_office_start": (
+                    s.home_office_start.isoformat() if s.home_office_start else None
+                ),
+                "due": s.due.isoformat() if s.due else None,
+                "slack_days": s.slack_days,
+                "unavoidable": int(s.unavoidable),
+            }
             for s in run.stops
         ],
     )
@@ -225,9 +241,9 @@ def _date_or_none(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def _row_run(conn: sqlite3.Connection, row) -> StoredRun:
+def _row_run(conn: Connection, row) -> StoredRun:
     stops = conn.execute(
-        "SELECT * FROM delivery_stops WHERE run_id = ? ORDER BY sequence", (row["id"],)
+        "SELECT * FROM delivery_stops WHERE run_id = :id ORDER BY sequence", {"id": row["id"]}
     ).fetchall()
     t = dt.datetime.fromisoformat
     run = DeliveryRun(
@@ -273,27 +289,27 @@ def _row_run(conn: sqlite3.Connection, row) -> StoredRun:
     )
 
 
-def current_runs(conn: sqlite3.Connection, day: dt.date | None = None) -> tuple[StoredRun, ...]:
+def current_runs(conn: Connection, day: dt.date | None = None) -> tuple[StoredRun, ...]:
     """The schedule now: planned and loaded runs, by day and van (optionally one day)."""
     sql = "SELECT * FROM delivery_runs WHERE status IN ('planned', 'loaded')"
-    params: tuple = ()
+    params: dict = {}
     if day is not None:
-        sql += " AND day = ?"
-        params = (day.isoformat(),)
+        sql += " AND day = :day"
+        params = {"day": day.isoformat()}
     rows = conn.execute(sql + " ORDER BY day, id", params).fetchall()
     return tuple(_row_run(conn, r) for r in rows)
 
 
-def latest_plan_id(conn: sqlite3.Connection) -> int | None:
+def latest_plan_id(conn: Connection) -> int | None:
     row = conn.execute("SELECT max(id) FROM delivery_plans").fetchone()
     return row[0] if row and row[0] is not None else None
 
 
-def load_plan(conn: sqlite3.Connection, plan_id: int | None = None) -> DeliveryPlan:
+def load_plan(conn: Connection, plan_id: int | None = None) -> DeliveryPlan:
     """A stored plan as it was made (its own runs, whatever their status now)."""
     plan_id = plan_id if plan_id is not None else latest_plan_id(conn)
     row = (
-        conn.execute("SELECT * FROM delivery_plans WHERE id = ?", (plan_id,)).fetchone()
+        conn.execute("SELECT * FROM delivery_plans WHERE id = :id", {"id": plan_id}).fetchone()
         if plan_id is not None
         else None
     )
@@ -303,10 +319,11 @@ def load_plan(conn: sqlite3.Connection, plan_id: int | None = None) -> DeliveryP
             hint="Make one with 'remoteops routes plan --from DATE --days N'.",
         )
     runs = conn.execute(
-        "SELECT * FROM delivery_runs WHERE plan_id = ? ORDER BY day, id", (plan_id,)
+        "SELECT * FROM delivery_runs WHERE plan_id = :id ORDER BY day, id", {"id": plan_id}
     ).fetchall()
     left = conn.execute(
-        "SELECT * FROM delivery_left_over WHERE plan_id = ? ORDER BY employee_id", (plan_id,)
+        "SELECT * FROM delivery_left_over WHERE plan_id = :id ORDER BY employee_id",
+        {"id": plan_id},
     ).fetchall()
     solver = json.loads(row["solver"])
     return DeliveryPlan(
@@ -336,7 +353,7 @@ def load_plan(conn: sqlite3.Connection, plan_id: int | None = None) -> DeliveryP
 
 
 def load_run(
-    conn: sqlite3.Connection,
+    conn: Connection,
     day: dt.date,
     van: str,
     *,
@@ -360,8 +377,9 @@ def load_run(
         )
     who = _actor(actor)
     conn.execute(
-        "UPDATE delivery_runs SET status = 'loaded', loaded_at = ?, loaded_by = ? WHERE id = ?",
-        (_now(at), who, run.id),
+        "UPDATE delivery_runs SET status = 'loaded', loaded_at = :at, loaded_by = :who "
+        "WHERE id = :id",
+        {"at": _now(at), "who": who, "id": run.id},
     )
     audit(
         conn,
@@ -376,19 +394,20 @@ def load_run(
         },
     )
     return _row_run(
-        conn, conn.execute("SELECT * FROM delivery_runs WHERE id = ?", (run.id,)).fetchone()
+        conn,
+        conn.execute("SELECT * FROM delivery_runs WHERE id = :id", {"id": run.id}).fetchone(),
     )
 
 
-def _open_stop(conn: sqlite3.Connection, employee_id: str):
+def _open_stop(conn: Connection, employee_id: str):
     """The employee's stop on a loaded run that has no event yet."""
     row = conn.execute(
         "SELECT s.id AS stop_id, r.id AS run_id, r.day, r.van, r.status FROM delivery_stops s "
         "JOIN delivery_runs r ON r.id = s.run_id "
         "LEFT JOIN delivery_events e ON e.stop_id = s.id "
-        "WHERE s.employee_id = ? AND r.status IN ('planned', 'loaded') AND e.id IS NULL "
-        "ORDER BY r.day, r.id LIMIT 1",
-        (employee_id,),
+        "WHERE s.employee_id = :employee_id AND r.status IN ('planned', 'loaded') "
+        "AND e.id IS NULL ORDER BY r.day, r.id LIMIT 1",
+        {"employee_id": employee_id},
     ).fetchone()
     if row is None:
         if _delivered_event(conn, employee_id) is not None:
@@ -406,15 +425,15 @@ def _open_stop(conn: sqlite3.Connection, employee_id: str):
     return row
 
 
-def _delivered_event(conn: sqlite3.Connection, employee_id: str):
+def _delivered_event(conn: Connection, employee_id: str):
     return conn.execute(
-        "SELECT * FROM delivery_events WHERE employee_id = ? AND kind = 'delivered'",
-        (employee_id,),
+        "SELECT * FROM delivery_events WHERE employee_id = :employee_id AND kind = 'delivered'",
+        {"employee_id": employee_id},
     ).fetchone()
 
 
 def deliver(
-    conn: sqlite3.Connection,
+    conn: Connection,
     employee_id: str,
     received_by: str,
     *,
@@ -432,7 +451,7 @@ def deliver(
 
 
 def fail(
-    conn: sqlite3.Connection,
+    conn: Connection,
     employee_id: str,
     reason: str,
     *,
@@ -452,11 +471,21 @@ def fail(
 
 def _event(conn, stop, employee_id, kind, received_by, reason, note, audit, actor, at) -> int:
     who = _actor(actor)
-    cur = conn.execute(
+    event_id = conn.execute(
         "INSERT INTO delivery_events (at, actor, stop_id, employee_id, kind, received_by, "
-        "reason, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (_now(at), who, stop["stop_id"], employee_id, kind, received_by, reason, note),
-    )
+        "reason, note) VALUES (:at, :actor, :stop_id, :employee_id, :kind, :received_by, "
+        ":reason, :note) RETURNING id",
+        {
+            "at": _now(at),
+            "actor": who,
+            "stop_id": stop["stop_id"],
+            "employee_id": employee_id,
+            "kind": kind,
+            "received_by": received_by,
+            "reason": reason,
+            "note": note,
+        },
+    ).scalar()
     details = {"day": stop["day"], "van": stop["van"]}
     if received_by:
         details["received_by"] = received_by
@@ -472,7 +501,7 @@ def _event(conn, stop, employee_id, kind, received_by, reason, note, audit, acto
         subject=f"run {stop['run_id']}",
         details=details,
     )
-    return int(cur.lastrowid)
+    return int(event_id)
 
 
 # -- status --------------------------------------------------------------------------------
@@ -528,7 +557,7 @@ class EmployeeDelivery:
 
 
 def employee_delivery(
-    conn: sqlite3.Connection, employee_id: str, *, until: dt.datetime | None = None
+    conn: Connection, employee_id: str, *, until: dt.datetime | None = None
 ) -> EmployeeDelivery:
     """Where the employee's delivery stands, counting only what was recorded by ``until``
     (default: all of it): events, loading, and the plans made by then (a past day sees the
@@ -548,8 +577,9 @@ def employee_delivery(
         for r in conn.execute(
             "SELECT e.*, r.day, r.van FROM delivery_events e "
             "JOIN delivery_stops s ON s.id = e.stop_id JOIN delivery_runs r ON r.id = s.run_id "
-            "WHERE e.employee_id = ? AND (? IS NULL OR e.at <= ?) ORDER BY e.at, e.id",
-            (employee_id, cutoff, cutoff),
+            "WHERE e.employee_id = :employee_id "
+            "AND (CAST(:cutoff AS TEXT) IS NULL OR e.at <= :cutoff) ORDER BY e.at, e.id",
+            {"employee_id": employee_id, "cutoff": cutoff},
         )
     )
     delivered = next((e for e in events if e.kind == "delivered"), None)
@@ -561,11 +591,13 @@ def employee_delivery(
         "SELECT s.window_start, s.window_end, s.due, s.slack_days, r.day, r.van, r.status, "
         "r.loaded_at FROM delivery_stops s "
         "JOIN delivery_runs r ON r.id = s.run_id "
-        "JOIN delivery_plans p ON p.id = r.plan_id AND (? IS NULL OR p.created_at <= ?) "
-        "LEFT JOIN delivery_events e ON e.stop_id = s.id AND (? IS NULL OR e.at <= ?) "
-        "WHERE s.employee_id = ? AND r.status IN ('planned', 'loaded') AND e.id IS NULL "
-        "ORDER BY r.day LIMIT 1",
-        (cutoff, cutoff, cutoff, cutoff, employee_id),
+        "JOIN delivery_plans p ON p.id = r.plan_id "
+        "AND (CAST(:cutoff AS TEXT) IS NULL OR p.created_at <= :cutoff) "
+        "LEFT JOIN delivery_events e ON e.stop_id = s.id "
+        "AND (CAST(:cutoff AS TEXT) IS NULL OR e.at <= :cutoff) "
+        "WHERE s.employee_id = :employee_id AND r.status IN ('planned', 'loaded') "
+        "AND e.id IS NULL ORDER BY r.day LIMIT 1",
+        {"cutoff": cutoff, "employee_id": employee_id},
     ).fetchone()
     if row is not None:
         loaded = row["status"] == "loaded" and (cutoff is None or row["loaded_at"] <= cutoff)
@@ -597,9 +629,7 @@ class DeliveryStatus:
     runs: int
 
 
-def delivery_status(
-    conn: sqlite3.Connection, employee_ids: Iterable[str] | None = None
-) -> DeliveryStatus:
+def delivery_status(conn: Connection, employee_ids: Iterable[str] | None = None) -> DeliveryStatus:
     """Where every delivery stands.  ``employee_ids``: everyone who needs equipment (from the
     inventory); without it, everyone who ever appeared in a plan."""
     if employee_ids is None:
@@ -643,7 +673,7 @@ def delivery_status(
 # -- replanning ------------------------------------------------------------------------------
 
 
-def to_replan(conn: sqlite3.Connection, employee_ids: Iterable[str]) -> tuple[str, ...]:
+def to_replan(conn: Connection, employee_ids: Iterable[str]) -> tuple[str, ...]:
     """Of ``employee_ids`` (everyone who needs equipment), those a replan must schedule:
     not delivered and not on a loaded run still waiting for its event."""
     out = []
@@ -654,13 +684,13 @@ def to_replan(conn: sqlite3.Connection, employee_ids: Iterable[str]) -> tuple[st
     return tuple(dict.fromkeys(out))
 
 
-def busy_van_days(conn: sqlite3.Connection) -> frozenset[tuple[dt.date, str]]:
+def busy_van_days(conn: Connection) -> frozenset[tuple[dt.date, str]]:
     """(day, van) pairs taken by loaded runs; a replan must not use them."""
     return frozenset((r.day, r.van) for r in current_runs(conn) if r.status == "loaded")
 
 
 def replan_problem(
-    conn: sqlite3.Connection,
+    conn: Connection,
     company,
     start: dt.date,
     days: int,
@@ -698,7 +728,7 @@ def replan_problem(
 
 
 def replan(
-    conn: sqlite3.Connection,
+    conn: Connection,
     company,
     start: dt.date,
     days: int,
@@ -729,7 +759,7 @@ def replan(
     return plan_id, plan
 
 
-def ensure_can_plan(conn: sqlite3.Connection) -> None:
+def ensure_can_plan(conn: Connection) -> None:
     """``routes plan`` on top of loaded runs would double-book; ask for a replan instead."""
     if busy_van_days(conn):
         raise ConflictError(

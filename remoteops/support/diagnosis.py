@@ -197,7 +197,7 @@ def run_diagnoses(
     vault = vault_password_file_for(inventory_dir, options.vault_password_file)
     # The settings check compares with the support contact in the inventory (as under AWX).
     write_company_vars(company, inventory_dir)
-    work_dir = store.path.parent / RUNS_FOLDER
+    work_dir = store.local_folder / RUNS_FOLDER
     hosts = [t.host for t in targets]
     started = utcnow()
     # The check run of the company settings runs next to the diagnosis (two Ansible runs

@@ -2,20 +2,23 @@
 kept over time (append-only), and the fleet runs "newly failing" is measured against.
 
 :data:`SUPPORT_SCHEMA` is the migration the state store registers; the functions take an
-open ``sqlite3.Connection`` (inside ``store.transaction()`` for writes).
+open ``Connection`` (inside ``store.transaction()`` for writes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from remoteops.errors import NotFoundError
 from remoteops.state import SUPPORT_SCHEMA as SUPPORT_SCHEMA  # created by migration 6
 from remoteops.support.results import Diagnosis, PolicyResult
+
+if TYPE_CHECKING:
+    from remoteops.state import Connection
 
 
 @dataclass(frozen=True)
@@ -46,47 +49,49 @@ class FleetRun:
         }
 
 
-def record_diagnosis(conn: sqlite3.Connection, diagnosis: Diagnosis) -> int:
+def record_diagnosis(conn: Connection, diagnosis: Diagnosis) -> int:
     """Store a diagnosis and its results; returns its id."""
-    cur = conn.execute(
+    diagnosis_id = conn.execute(
         "INSERT INTO support_diagnoses (at, actor, host, employee_id, reachable, error, "
-        "fleet_run, run_id, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            diagnosis.at.isoformat(),
-            diagnosis.actor,
-            diagnosis.host,
-            diagnosis.employee_id,
-            int(diagnosis.reachable),
-            diagnosis.error,
-            diagnosis.fleet_run,
-            diagnosis.run_id,
-            diagnosis.seconds,
-        ),
-    )
-    diagnosis_id = int(cur.lastrowid)
-    conn.executemany(
-        "INSERT INTO support_results (diagnosis_id, host, policy, status, detail, error, "
-        "repair, facts, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                diagnosis_id,
-                diagnosis.host,
-                r.policy,
-                r.status,
-                r.detail,
-                r.error,
-                r.repair,
-                json.dumps(r.facts, sort_keys=True, default=str),
-                r.at.isoformat(),
-            )
-            for r in diagnosis.results
-        ],
-    )
-    return diagnosis_id
+        "fleet_run, run_id, seconds) VALUES (:at, :actor, :host, :employee_id, :reachable, "
+        ":error, :fleet_run, :run_id, :seconds) RETURNING id",
+        {
+            "at": diagnosis.at.isoformat(),
+            "actor": diagnosis.actor,
+            "host": diagnosis.host,
+            "employee_id": diagnosis.employee_id,
+            "reachable": int(diagnosis.reachable),
+            "error": diagnosis.error,
+            "fleet_run": diagnosis.fleet_run,
+            "run_id": diagnosis.run_id,
+            "seconds": diagnosis.seconds,
+        },
+    ).scalar()
+    if diagnosis.results:
+        conn.execute(
+            "INSERT INTO support_results (diagnosis_id, host, policy, status, detail, error, "
+            "repair, facts, at) VALUES (:diagnosis_id, :host, :policy, :status, :detail, "
+            ":error, :repair, :facts, :at)",
+            [
+                {
+                    "diagnosis_id": diagnosis_id,
+                    "host": diagnosis.host,
+                    "policy": r.policy,
+                    "status": r.status,
+                    "detail": r.detail,
+                    "error": r.error,
+                    "repair": r.repair,
+                    "facts": json.dumps(r.facts, sort_keys=True, default=str),
+                    "at": r.at.isoformat(),
+                }
+                for r in diagnosis.results
+            ],
+        )
+    return int(diagnosis_id)
 
 
 def record_fleet_run(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     started_at: dt.datetime,
     finished_at: dt.datetime,
@@ -95,12 +100,21 @@ def record_fleet_run(
     hosts: int,
     reached: int,
 ) -> int:
-    cur = conn.execute(
-        "INSERT INTO support_fleet_runs (started_at, finished_at, actor, scope, hosts, reached) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (started_at.isoformat(), finished_at.isoformat(), actor, scope, hosts, reached),
+    return int(
+        conn.execute(
+            "INSERT INTO support_fleet_runs (started_at, finished_at, actor, scope, hosts, "
+            "reached) VALUES (:started_at, :finished_at, :actor, :scope, :hosts, :reached) "
+            "RETURNING id",
+            {
+                "started_at": started_at.isoformat(),
+                "finished_at": finished_at.isoformat(),
+                "actor": actor,
+                "scope": scope,
+                "hosts": hosts,
+                "reached": reached,
+            },
+        ).scalar()
     )
-    return int(cur.lastrowid)
 
 
 _DIAGNOSIS_COLUMNS = (
@@ -108,19 +122,19 @@ _DIAGNOSIS_COLUMNS = (
 )
 
 
-def _diagnoses(conn: sqlite3.Connection, where: str, params: Sequence | dict, limit: int | None):
+def _diagnoses(conn: Connection, where: str, params: dict, limit: int | None):
     sql = f"SELECT {_DIAGNOSIS_COLUMNS} FROM support_diagnoses WHERE {where} "
     sql += "ORDER BY at DESC, id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    rows = conn.execute(sql, params if isinstance(params, dict) else tuple(params)).fetchall()
+    rows = conn.execute(sql, params).fetchall()
     results: dict[int, list[PolicyResult]] = {r[0]: [] for r in rows}
     for chunk in _chunks(list(results), 500):
-        marks = ",".join("?" * len(chunk))
         for r in conn.execute(
             "SELECT diagnosis_id, policy, status, detail, error, repair, facts, at "
-            f"FROM support_results WHERE diagnosis_id IN ({marks}) ORDER BY rowid",
-            chunk,
+            "FROM support_results WHERE diagnosis_id IN :ids ORDER BY rowid",
+            {"ids": chunk},
+            expanding=("ids",),
         ):
             results[r[0]].append(_policy_result(r))
     return [
@@ -160,27 +174,25 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[start : start + size]
 
 
-def host_diagnoses(
-    conn: sqlite3.Connection, host: str, *, limit: int | None = None
-) -> list[Diagnosis]:
+def host_diagnoses(conn: Connection, host: str, *, limit: int | None = None) -> list[Diagnosis]:
     """The diagnoses of ``host``, newest first."""
-    return _diagnoses(conn, "host = ?", (host,), limit)
+    return _diagnoses(conn, "host = :host", {"host": host}, limit)
 
 
-def latest_diagnosis(conn: sqlite3.Connection, host: str) -> Diagnosis | None:
+def latest_diagnosis(conn: Connection, host: str) -> Diagnosis | None:
     found = host_diagnoses(conn, host, limit=1)
     return found[0] if found else None
 
 
-def latest_reached(conn: sqlite3.Connection, host: str) -> Diagnosis | None:
+def latest_reached(conn: Connection, host: str) -> Diagnosis | None:
     """The newest diagnosis of ``host`` that reached it (its last known state)."""
-    found = _diagnoses(conn, "host = ? AND reachable = 1", (host,), 1)
+    found = _diagnoses(conn, "host = :host AND reachable = 1", {"host": host}, 1)
     return found[0] if found else None
 
 
-def latest_for_employee(conn: sqlite3.Connection, employee_id: str) -> Diagnosis | None:
+def latest_for_employee(conn: Connection, employee_id: str) -> Diagnosis | None:
     """The newest diagnosis of any workstation of ``employee_id``."""
-    found = _diagnoses(conn, "employee_id = ?", (employee_id,), 1)
+    found = _diagnoses(conn, "employee_id = :employee_id", {"employee_id": employee_id}, 1)
     return found[0] if found else None
 
 
@@ -189,16 +201,17 @@ def _until(until: dt.datetime | None) -> str | None:
 
 
 def latest_by_employee(
-    conn: sqlite3.Connection, *, until: dt.datetime | None = None
+    conn: Connection, *, until: dt.datetime | None = None
 ) -> dict[str, Diagnosis]:
     """Per employee, the newest diagnosis of any of their workstations made by ``until``
     (default: all)."""
     cutoff = _until(until)
     found = _diagnoses(
         conn,
-        "employee_id IS NOT NULL AND (:cutoff IS NULL OR at <= :cutoff) AND NOT EXISTS ("
-        "SELECT 1 FROM support_diagnoses n WHERE n.employee_id = support_diagnoses.employee_id "
-        "AND (:cutoff IS NULL OR n.at <= :cutoff) AND (n.at > support_diagnoses.at "
+        "employee_id IS NOT NULL AND (CAST(:cutoff AS TEXT) IS NULL OR at <= :cutoff) "
+        "AND NOT EXISTS (SELECT 1 FROM support_diagnoses n "
+        "WHERE n.employee_id = support_diagnoses.employee_id "
+        "AND (CAST(:cutoff AS TEXT) IS NULL OR n.at <= :cutoff) AND (n.at > support_diagnoses.at "
         "OR (n.at = support_diagnoses.at AND n.id > support_diagnoses.id)))",
         {"cutoff": cutoff},
         None,
@@ -207,7 +220,7 @@ def latest_by_employee(
 
 
 def latest_result_by_employee(
-    conn: sqlite3.Connection, policy_id: str, *, until: dt.datetime | None = None
+    conn: Connection, policy_id: str, *, until: dt.datetime | None = None
 ) -> dict[str, PolicyResult]:
     """Per employee, the newest answer (pass or fail) of ``policy_id`` on any of their
     workstations by ``until``; a result that could not be checked (error) answers nothing,
@@ -217,25 +230,26 @@ def latest_result_by_employee(
         "SELECT d.employee_id, r.policy, r.status, r.detail, r.error, r.repair, r.facts, r.at, "
         "ROW_NUMBER() OVER (PARTITION BY d.employee_id ORDER BY r.at DESC, r.diagnosis_id DESC) "
         "AS newest FROM support_results r JOIN support_diagnoses d ON d.id = r.diagnosis_id "
-        "WHERE r.policy = ? AND r.status IN ('pass', 'fail') AND d.employee_id IS NOT NULL "
-        "AND (? IS NULL OR r.at <= ?)) WHERE newest = 1",
-        (policy_id, _until(until), _until(until)),
+        "WHERE r.policy = :policy AND r.status IN ('pass', 'fail') "
+        "AND d.employee_id IS NOT NULL "
+        "AND (CAST(:until AS TEXT) IS NULL OR r.at <= :until)) AS answers WHERE newest = 1",
+        {"policy": policy_id, "until": _until(until)},
     )
     return {r[0]: _policy_result(r) for r in rows}
 
 
-def diagnosed_hosts(conn: sqlite3.Connection, employee_id: str) -> list[str]:
+def diagnosed_hosts(conn: Connection, employee_id: str) -> list[str]:
     """Workstations of ``employee_id`` that were ever diagnosed, most recent first."""
     rows = conn.execute(
-        "SELECT host, MAX(at) AS last FROM support_diagnoses WHERE employee_id = ? "
+        "SELECT host, MAX(at) AS last FROM support_diagnoses WHERE employee_id = :employee_id "
         "GROUP BY host ORDER BY last DESC",
-        (employee_id,),
+        {"employee_id": employee_id},
     )
     return [r[0] for r in rows]
 
 
 def pending_since(
-    conn: sqlite3.Connection, host: str, pending: Sequence[str], now: dt.datetime
+    conn: Connection, host: str, pending: Sequence[str], now: dt.datetime
 ) -> dict[str, dt.datetime]:
     """When each of ``pending`` (security updates, "package version") was first seen pending
     on ``host`` without a break: walking back through the host's results, an update's time
@@ -244,9 +258,9 @@ def pending_since(
     since = {item: now for item in pending}
     still = set(pending)
     rows = conn.execute(
-        "SELECT facts, at FROM support_results WHERE host = ? AND policy = 'security-updates' "
-        "AND status IN ('pass', 'fail') ORDER BY at DESC",
-        (host,),
+        "SELECT facts, at FROM support_results WHERE host = :host "
+        "AND policy = 'security-updates' AND status IN ('pass', 'fail') ORDER BY at DESC",
+        {"host": host},
     )
     for facts, at in rows:
         if not still:
@@ -272,35 +286,38 @@ def _fleet_run(row) -> FleetRun:
     )
 
 
-def get_fleet_run(conn: sqlite3.Connection, run_id: int) -> FleetRun:
+def get_fleet_run(conn: Connection, run_id: int) -> FleetRun:
     row = conn.execute(
         "SELECT id, started_at, finished_at, actor, scope, hosts, reached FROM support_fleet_runs "
-        "WHERE id = ?",
-        (run_id,),
+        "WHERE id = :id",
+        {"id": run_id},
     ).fetchone()
     if row is None:
         raise NotFoundError(f"No fleet run {run_id}.")
     return _fleet_run(row)
 
 
-def previous_fleet_run(conn: sqlite3.Connection, before: int | None = None) -> FleetRun | None:
+def previous_fleet_run(conn: Connection, before: int | None = None) -> FleetRun | None:
     """The newest fleet run (before run ``before``, if given)."""
     row = conn.execute(
         "SELECT id, started_at, finished_at, actor, scope, hosts, reached FROM support_fleet_runs "
-        "WHERE ? IS NULL OR id < ? ORDER BY id DESC LIMIT 1",
-        (before, before),
+        "WHERE CAST(:before AS INTEGER) IS NULL OR id < :before ORDER BY id DESC LIMIT 1",
+        {"before": before},
     ).fetchone()
     return _fleet_run(row) if row else None
 
 
 def previous_fleet_diagnoses(
-    conn: sqlite3.Connection, hosts: Sequence[str], before: int
+    conn: Connection, hosts: Sequence[str], before: int
 ) -> dict[str, Diagnosis]:
     """Per host, its diagnosis in the newest fleet run before run ``before`` that included it."""
     found: dict[str, Diagnosis] = {}
     for host in hosts:
         earlier = _diagnoses(
-            conn, "host = ? AND fleet_run IS NOT NULL AND fleet_run < ?", (host, before), 1
+            conn,
+            "host = :host AND fleet_run IS NOT NULL AND fleet_run < :before",
+            {"host": host, "before": before},
+            1,
         )
         if earlier:
             found[host] = earlier[0]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from remoteops.contracts import (
     DOCUMENTS,
-    DOCUMENTS_SCHEMA,
     DocumentRecord,
     SqliteDocumentStore,
     StatusError,
@@ -45,10 +44,8 @@ def _record(employee_id: str, document: str, sha: str, at: dt.datetime = T0, **k
 
 @pytest.fixture
 def conn(tmp_path: Path):
-    connection = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
-    connection.executescript(DOCUMENTS_SCHEMA)
-    yield connection
-    connection.close()
+    with StateStore(tmp_path / "state.db") as store, store.transaction() as connection:
+        yield connection
 
 
 def test_record_and_read_back(conn):
@@ -74,14 +71,14 @@ def test_new_version_supersedes_the_old_one(conn):
     assert old.pdf_path == "superseded/x.pdf"
     new_id = next(r.id for r in history if r.sha256 == "b" * 64)
     assert (
-        conn.execute("SELECT superseded_by FROM documents WHERE id = ?", (old.id,)).fetchone()[0]
+        conn.execute("SELECT superseded_by FROM documents WHERE id = :id", {"id": old.id}).scalar()
         == new_id
     )
 
 
 def test_only_one_document_in_force_per_employee_document_language(conn):
     record_rendered(conn, [_record("E1", "home-office", "a" * 64)])
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError, match="UNIQUE|unique"):
         conn.execute(
             "INSERT INTO documents (employee_id, document, language, title, document_id, "
             "template_version, input_hash, pdf_path, pages, page_count, sha256, generated_at) "

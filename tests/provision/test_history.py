@@ -19,10 +19,10 @@ from remoteops.state import StateStore
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(state_target):
     """A new state store with the migrations remoteops ships (the provisioning tables
-    come from them, as for every user)."""
-    with StateStore(tmp_path / "state.db") as store:
+    come from them, as for every user), on both databases."""
+    with StateStore(state_target) as store:
         yield store
 
 

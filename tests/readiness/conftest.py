@@ -24,6 +24,7 @@ def firm(company_dir):
 
 
 @pytest.fixture
-def store(tmp_path):
-    with StateStore(tmp_path / "state" / "state.db") as st:
+def store(state_target):
+    """On both databases: an SQLite file and a PostgreSQL database."""
+    with StateStore(state_target) as st:
         yield st

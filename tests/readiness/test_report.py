@@ -110,7 +110,7 @@ def test_team_filter_and_an_unknown_team(firm, store):
     assert "Backoffice, Inbound Gas, Inbound Strom" in refused.value.hint
 
 
-def test_the_delivery_plan_says_when_everyone_has_their_equipment(firm, store, planned):
+def test_the_delivery_plan_says_when_everyone_has_their_equipment(firm, store, planned, tmp_path):
     report = readiness(firm, store, now=NOW)
     last = max(r.day for r in planned.runs)
     assert report.outlook.ready_by == last
@@ -122,7 +122,7 @@ def test_the_delivery_plan_says_when_everyone_has_their_equipment(firm, store, p
         if r.day >= firm.employee(s.employee_id).home_office_start
     }
     assert set(report.outlook.late) == late
-    empty = readiness(firm, StateStore(store.path.parent / "other.db"), now=NOW)
+    empty = readiness(firm, StateStore(tmp_path / "other.db"), now=NOW)
     assert empty.outlook.ready_by is None and len(empty.outlook.unplanned) == 8
 
 

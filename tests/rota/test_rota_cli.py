@@ -60,10 +60,12 @@ def write_rows(path, rows) -> None:
 
 
 @pytest.fixture
-def stored(rota_company, tmp_path):
-    """The small company with the hand-made week stored as a plan of 2027-W01."""
+def stored(rota_company, cli, state_target, monkeypatch):
+    """The small company with the hand-made week stored as a plan of 2027-W01, on both
+    databases (the commands find it through ``REMOTEOPS_STATE``)."""
     root, ids = rota_company
-    with StateStore(tmp_path / "state" / "state.db") as store, store.transaction() as conn:
+    monkeypatch.setenv("REMOTEOPS_STATE", state_target)
+    with StateStore(state_target) as store, store.transaction() as conn:
         rota_store.save_plan(
             conn,
             MONDAY,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from routes_helpers import FAST, MONDAY, company, ring
+from sqlalchemy.exc import IntegrityError
 
 from remoteops.errors import ConflictError, NotFoundError, UsageError
 from remoteops.routes import store as rs
@@ -14,8 +13,8 @@ from remoteops.state import StateStore
 
 
 @pytest.fixture
-def state(tmp_path):
-    with StateStore(tmp_path / "state.db") as st:
+def state(state_target):
+    with StateStore(state_target) as st:
         yield st
 
 
@@ -92,11 +91,14 @@ def test_loaded_runs_are_locked_in_the_database(state, planned):
     with state.transaction() as conn:
         rs.load_run(conn, first.day, first.van)
         rs.deliver(conn, first.stops[0].employee_id, "Someone")
-    with pytest.raises(sqlite3.IntegrityError, match="loaded"), state.transaction() as conn:
+    with pytest.raises(IntegrityError, match="loaded"), state.transaction() as conn:
         conn.execute("UPDATE delivery_stops SET sequence = sequence + 100")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"), state.transaction() as conn:
+    with pytest.raises(IntegrityError, match="append-only"), state.transaction() as conn:
         conn.execute("DELETE FROM delivery_events")
-    with pytest.raises(sqlite3.IntegrityError), state.transaction() as conn:
+    with (
+        pytest.raises(IntegrityError, match="cannot change its status"),
+        state.transaction() as conn,
+    ):
         conn.execute("UPDATE delivery_runs SET status = 'planned' WHERE status = 'loaded'")
 
 

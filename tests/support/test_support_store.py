@@ -4,9 +4,10 @@ newly failing policies between fleet runs, and a workstation's history."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
+import sqlalchemy
+from sqlalchemy.exc import IntegrityError
 from support_helpers import NOW
 
 from remoteops.state import MIGRATIONS, StateStore
@@ -26,8 +27,9 @@ from remoteops.synthetic import write_company
 
 
 @pytest.fixture
-def store(tmp_path):
-    with StateStore(tmp_path / "state.db") as store:
+def store(state_target):
+    """On both databases: an SQLite file and a PostgreSQL database."""
+    with StateStore(state_target) as store:
         yield store
 
 
@@ -65,7 +67,7 @@ def test_the_support_tables_come_with_migration_6(store):
     assert support.description == "support desk" and "CREATE TABLE support_results" in support.sql
     assert store.schema_version == MIGRATIONS[-1].version
     with store.reading() as conn:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = set(sqlalchemy.inspect(conn.sa).get_table_names())
     assert {"support_fleet_runs", "support_diagnoses", "support_results"} <= tables
 
 
@@ -87,32 +89,34 @@ def test_a_diagnosis_is_stored_whole_and_read_back(store):
 def test_diagnoses_are_append_only_and_never_blank(store):
     (number,) = save(store, diagnosis(disk=passed("fine")))
     with (
-        pytest.raises(sqlite3.IntegrityError, match="history and cannot change"),
+        pytest.raises(IntegrityError, match="history and cannot change"),
         store.transaction() as conn,
     ):
-        conn.execute("UPDATE support_results SET status = 'pass' WHERE diagnosis_id = ?", (number,))
+        conn.execute(
+            "UPDATE support_results SET status = 'pass' WHERE diagnosis_id = :id", {"id": number}
+        )
     with (
-        pytest.raises(sqlite3.IntegrityError, match="history and cannot change"),
+        pytest.raises(IntegrityError, match="history and cannot change"),
         store.transaction() as conn,
     ):
-        conn.execute("DELETE FROM support_diagnoses WHERE id = ?", (number,))
+        conn.execute("DELETE FROM support_diagnoses WHERE id = :id", {"id": number})
     with (
-        pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"),
+        pytest.raises(IntegrityError, match="CHECK constraint failed|violates check constraint"),
         store.transaction() as conn,
     ):
         conn.execute(
             "INSERT INTO support_results (diagnosis_id, host, policy, status, detail, at) "
-            "VALUES (?, 'ws-e0001', 'vpn', 'error', 'could not be checked', 'x')",
-            (number,),
+            "VALUES (:id, 'ws-e0001', 'vpn', 'error', 'could not be checked', 'x')",
+            {"id": number},
         )  # an error without its text
     with (
-        pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"),
+        pytest.raises(IntegrityError, match="CHECK constraint failed|violates check constraint"),
         store.transaction() as conn,
     ):
         conn.execute(
             "INSERT INTO support_results (diagnosis_id, host, policy, status, detail, at) "
-            "VALUES (?, 'ws-e0001', 'vpn', 'pass', '', 'x')",
-            (number,),
+            "VALUES (:id, 'ws-e0001', 'vpn', 'pass', '', 'x')",
+            {"id": number},
         )  # a blank detail
 
 
