@@ -90,7 +90,7 @@ def test_the_live_baseline_applies_and_the_second_apply_changes_nothing(applied)
     first, second = applied
     assert first.succeeded, first.summary()
     assert second.succeeded, second.summary()
-    assert [(h.host, h.status) for h in first.hosts] == [("lab-01", "ok")]
+    assert [(h.host, h.status) for h in first.hosts] == [("lab-01", "changed")]
     assert first.hosts[0].changed > 0
     assert [(h.host, h.changed, h.status) for h in second.hosts] == [("lab-01", 0, "ok")]
 
