@@ -159,7 +159,8 @@ def print_tables(version, workstations, before, after, apply_seconds, exceptions
     print("| --- | --- | --- | --- |")
     for kind in ("warnings", "suggestions"):
         for f in after[0][kind]:
-            reason = exceptions.get(f["test"], "no reason recorded")
+            setting = f"{f['test']}:{f['details'].split()[0]}" if f["details"].split() else ""
+            reason = exceptions.get(setting) or exceptions.get(f["test"], "no reason recorded")
             detail = f" ({f['details']})" if f["details"] else ""
             print(f"| {kind[:-1]} | {f['test']} | {f['message']}{detail} | {reason} |")
 
