@@ -5,12 +5,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs at run or test time: pango, harfbuzz and a font for
-# WeasyPrint (PDFs); debootstrap, the archive keyring, zstd and ssh for the lab workstations;
+# WeasyPrint (PDFs); debootstrap, the archive keyring, zstd and ssh for the lab workstations,
+# systemd-container for booted ones (systemd-nspawn) and lynis to score the baseline;
 # qpdf and poppler-utils for the tests that open every PDF the way strict readers do;
 # chromium for the tests that open the HTML pages in a real browser; postgresql (the server
 # binaries, initdb and pg_ctl) for the tests that run the state store on a throwaway cluster.
 DEBIAN_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
 	libfontconfig1 fonts-dejavu-core debootstrap debian-archive-keyring zstd openssh-client \
+	systemd-container lynis \
 	qpdf poppler-utils chromium postgresql
 
 .PHONY: demo test test-fast lint bench setup debian-packages clean
@@ -45,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/rota.py
 	$(BIN)/python bench/readiness.py
 	$(BIN)/python bench/state.py
+	$(BIN)/python bench/baseline.py
 
 setup: $(VENV)/.installed
 

@@ -53,24 +53,39 @@ def up_command(
             "per workstation [default: LAB01, LAB02, ...]."
         ),
     ] = None,
+    boot: Annotated[
+        bool,
+        typer.Option(
+            "--boot",
+            help="Boot each workstation with its own systemd and network (systemd-nspawn), "
+            "so services, the firewall and SSH settings are really applied and can be tested.",
+        ),
+    ] = False,
 ) -> None:
     """Start COUNT lab workstations (a minimal Debian each, own sshd on 127.0.0.1) and write
     their inventory (group 'lab'), so 'remoteops provision lab' works. The first call builds
     the Debian image with debootstrap (a few minutes). With --employees, each stands in for
-    that employee's PC: its runs and diagnoses count for them (e.g. in 'readiness').
+    that employee's PC: its runs and diagnoses count for them (e.g. in 'readiness'). With
+    --boot, each runs its own systemd and is reached on its own address (10.213.N.2).
 
     Example:
 
         remoteops lab up 2 && remoteops provision lab
 
         remoteops lab up 2 --employees E0001,E0002
+
+        remoteops lab up 1 --boot && remoteops provision lab
     """
     from remoteops.lab import default_lab_directory, lab_up
 
     err = console(stderr=True)
     ids = [e.strip() for e in employees.split(",") if e.strip()] if employees else None
     workstations = lab_up(
-        count, default_lab_directory(), employee_ids=ids, progress=lambda m: err.print(m)
+        count,
+        default_lab_directory(),
+        employee_ids=ids,
+        progress=lambda m: err.print(m),
+        booted=boot,
     )
     emit(_rows(workstations), COLUMNS, title="Lab workstations")
 

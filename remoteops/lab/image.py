@@ -40,6 +40,7 @@ LAB_PACKAGES = (
     "kmod",
     "procps",
     "iproute2",
+    "dbus",  # the system bus, as on every desktop: hostnamectl on a booted workstation
 )
 
 #: Everything ``playbooks/workstation.yml`` installs with its default settings. A test checks
@@ -57,6 +58,9 @@ BASELINE_PACKAGES = (
     "alsa-utils",
     "pulseaudio-utils",
     "tigervnc-scraping-server",
+    "libpam-pwquality",
+    "aide",
+    "aide-common",
 )
 
 #: Bump when the way the image is made changes, so old cached tarballs are not reused.

@@ -139,12 +139,15 @@ def vault_password_file_for(inventory_dir: Path, given: Path | None) -> Path | N
 
 
 def only_lab_workstations(patterns: Sequence[str], inventories: Sequence[Path]) -> bool:
-    """True when the resolved targets (hosts and groups) are all lab workstations (the
-    lab's inventory comes after the company's): their run skips the ``live`` tasks."""
+    """True when the resolved targets (hosts and groups) are all chroot lab workstations
+    (the lab's inventory comes after the company's): their run skips the ``live`` tasks.
+    Booted lab workstations (``wks_lab_booted``) run their own systemd and get them."""
     if len(inventories) < 2:
         return False
     targeted = hosts_of(patterns, inventories)
-    return bool(targeted) and targeted <= set(read_inventory(inventories[1:])[0])
+    lab = read_inventory(inventories[1:])[0]
+    chroot = {name for name, values in lab.items() if not values.get("wks_lab_booted")}
+    return bool(targeted) and targeted <= chroot
 
 
 def record(

@@ -54,7 +54,7 @@ def provision(company: Path, lab_inventory: Path, work: Path, **options):
         PLAYBOOK,
         [company / "hosts.yml", lab_inventory],
         work_dir=work / "artifacts",
-        skip_tags=["live"],
+        skip_tags=options.pop("skip_tags", ["live"]),
         vault_password_file=options.pop("vault_password_file", company / ".vault-password"),
         **options,
     )

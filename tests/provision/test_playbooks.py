@@ -94,19 +94,31 @@ def test_the_lab_image_holds_every_package_the_baseline_installs():
 
 
 def test_live_tasks_are_tagged_and_guarded():
-    """Whatever acts on the running kernel or network is tagged live and switched off on lab
-    workstations, so a lab run never touches this machine."""
-    live_modules = ("community.general.modprobe", "ansible.builtin.hostname")
+    """Whatever acts on the running system is tagged live and switched off on chroot lab
+    workstations; whatever acts on the kernel (shared by booted lab workstations) is switched
+    off by apply_kernel, which follows apply_live unless a booted lab turns it off."""
+    live_modules = ("ansible.builtin.hostname",)
+    kernel_commands = ("sysctl", "augenrules", "update-grub", "aa-enabled", "auditd.service")
+    kernel_tasks = 0
     for role in ROLE_NAMES:
         for path, task in tasks_of(role):
             is_live = any(m in task for m in live_modules) or (
                 "state" in (task.get("ansible.builtin.systemd_service") or {})
             )
             command = str(task.get("ansible.builtin.command", ""))
-            is_live = is_live or any(c in command for c in ("sysctl", "augenrules", "update-grub"))
-            if is_live:
+            is_kernel = "community.general.modprobe" in task or any(
+                c in command for c in kernel_commands
+            )
+            if is_live or is_kernel:
                 assert "live" in task.get("tags", []), (path, task["name"])
+            if is_kernel:
+                kernel_tasks += 1
+                assert "wks_hardening_apply_kernel" in str(task.get("when")), (path, task["name"])
+            elif is_live:
                 assert "apply_live" in str(task.get("when")), (path, task["name"])
+    assert kernel_tasks == 6
+    defaults = load(ROLES / "wks_hardening" / "defaults" / "main.yml")
+    assert defaults["wks_hardening_apply_kernel"] == "{{ wks_hardening_apply_live }}"
 
 
 def test_secrets_only_pass_through_no_log_tasks():
