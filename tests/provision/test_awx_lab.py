@@ -25,11 +25,16 @@ RECAP = re.compile(
 )
 
 
-def plain_ansible_playbook(*args: str | Path) -> subprocess.CompletedProcess:
-    """ansible-playbook as someone (or AWX) runs it: none of remoteops' or Ansible's
-    settings from this environment, so no Mitogen and no extra variables."""
+def plain_ansible_playbook(
+    company: Path, lab_inventory: Path, *more: str
+) -> subprocess.CompletedProcess:
+    """``ansible-playbook playbooks/workstation.yml`` on the lab as someone (or AWX) runs it:
+    the company's and the lab's inventory, the vault password file, none of remoteops' or
+    Ansible's settings from this environment (so no Mitogen and no extra variables)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "REMOTEOPS_"))}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    args = ["playbooks/workstation.yml", "-i", company / "hosts.yml", "-i", lab_inventory]
+    args += ["--limit", "lab", "--vault-password-file", company / ".vault-password", *more]
     return subprocess.run(
         [str(Path(sys.executable).parent / "ansible-playbook"), *map(str, args)],
         cwd=REPO,
@@ -59,17 +64,7 @@ def test_a_plain_ansible_playbook_run_after_remoteops_provision_changes_nothing(
     assert run.succeeded, run.summary()
     assert copy.read_text() == company_vars_text(company)
 
-    plain = plain_ansible_playbook(
-        "playbooks/workstation.yml",
-        "-i",
-        lab_company / "hosts.yml",
-        "-i",
-        inventory,
-        "--limit",
-        "lab",
-        "--vault-password-file",
-        lab_company / ".vault-password",
-    )
+    plain = plain_ansible_playbook(lab_company, inventory)
     assert plain.returncode == 0, plain.stdout[-3000:] + plain.stderr
     recap = {m["host"]: m.groupdict() for m in RECAP.finditer(plain.stdout)}
     assert sorted(recap) == ["lab-01", "lab-02"], plain.stdout[-3000:]
@@ -87,18 +82,7 @@ def test_a_plain_ansible_playbook_run_after_remoteops_provision_changes_nothing(
     copy.unlink()
     try:
         without = plain_ansible_playbook(
-            "playbooks/workstation.yml",
-            "-i",
-            lab_company / "hosts.yml",
-            "-i",
-            inventory,
-            "--limit",
-            "lab",
-            "--vault-password-file",
-            lab_company / ".vault-password",
-            "--tags",
-            "support_contact",
-            "--check",
+            lab_company, inventory, "--tags", "support_contact", "--check"
         )
     finally:
         write_company_vars(company, lab_company)
