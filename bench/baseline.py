@@ -4,7 +4,7 @@ Boots lab workstations (``lab up --boot``: their own systemd, network and firewa
 the bare image with Debian's Lynis, applies the baseline with its live tasks through
 ``remoteops``' driver, audits again, and prints the hardening index, warnings and
 suggestions before and after, the ratio, and every finding left with the reason recorded in
-``playbooks/scanner-exceptions.yml`` (or ``no reason recorded``).
+``bench/scanner-exceptions.yml`` (or ``no reason recorded``).
 
 Lynis runs from this machine's installation (``apt-get install lynis``), copied into the
 workstation for the audit and removed afterwards: the workstation never has it installed.
@@ -35,7 +35,7 @@ from remoteops.lab import inventory_path, lab_down, lab_up  # noqa: E402
 from remoteops.lab.workstations import KEY_FILE, KNOWN_HOSTS_FILE  # noqa: E402
 from remoteops.provision import company_support_vars, run_playbook  # noqa: E402
 
-EXCEPTIONS = REPO / "playbooks" / "scanner-exceptions.yml"
+EXCEPTIONS = REPO / "bench" / "scanner-exceptions.yml"
 LYNIS_FILES = {  # this machine's Lynis -> where a standalone copy keeps it
     Path("/usr/sbin/lynis"): "lynis",
     Path("/usr/share/lynis/include"): "include",
