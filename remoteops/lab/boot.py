@@ -202,8 +202,10 @@ def stop(record: dict, running: bool) -> None:
     for cgroup in cgroups:
         if cgroup.is_dir():
             for sub in sorted((d for d in cgroup.rglob("*") if d.is_dir()), reverse=True):
-                sub.rmdir()
-            cgroup.rmdir()
+                with contextlib.suppress(FileNotFoundError):  # removed by its release agent
+                    sub.rmdir()
+            with contextlib.suppress(FileNotFoundError):
+                cgroup.rmdir()
     if record.get("netns") and Path("/run/netns", record["netns"]).exists():
         _ip("netns", "delete", record["netns"])  # takes the veth pair with it
     veth = Path("/sys/class/net", record.get("veth") or "-")
