@@ -110,7 +110,12 @@ def test_payloads_stay_text_in_every_writing_command(cli, hostile_company, tmp_p
         for p in after - before - {out}
         if "state" not in p.relative_to(tmp_path).parts and p.name != "__pycache__"
     }
-    assert not new, sorted(map(str, new))
+    # the one file `check` writes into the inventory: the playbooks' copy of company.yml,
+    # every value marked !unsafe (text for Ansible, never a template)
+    copy = hostile_company / "group_vars" / "workstations" / "company.yml"
+    assert new == {copy.parent, copy}, sorted(map(str, new))
+    values = [line for line in copy.read_text("utf-8").splitlines() if line[:1].isalpha()]
+    assert values and all(": !unsafe " in line for line in values), values
     assert not any(p.name == "PWNED" for p in _files_under(tmp_path))
     assert not Path("/PWNED").exists() and not (Path.cwd() / "PWNED").exists()
 
