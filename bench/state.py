@@ -31,11 +31,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from remoteops.contracts import DocumentRecord, record_rendered  # noqa: E402
+from remoteops.contracts import record_rendered  # noqa: E402
 from remoteops.contracts.manifest import set_document_status  # noqa: E402
 from remoteops.routes import store as rs  # noqa: E402
 from remoteops.state import StateStore  # noqa: E402
 from remoteops.state.throwaway import throwaway_cluster  # noqa: E402
+from remoteops.synthetic import rendered_agreement  # noqa: E402
 
 T0 = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC)
 STOPS_PER_RUN = 100
@@ -75,23 +76,7 @@ def setup(target: str, count: int) -> None:
         conn.execute("UPDATE delivery_runs SET status = 'loaded', loaded_at = 'x', loaded_by = 'b'")
         record_rendered(
             conn,
-            [
-                DocumentRecord(
-                    employee_id=e,
-                    document="home-office",
-                    language="de",
-                    title="Home office agreement",
-                    document_id=f"HO-{e}",
-                    template_version="v1",
-                    input_hash=f"{i:064x}",
-                    pdf_path=f"{e}.pdf",
-                    pages="1-3",
-                    page_count=3,
-                    sha256=f"{i:064x}",
-                    generated_at=T0,
-                )
-                for i, e in enumerate(people)
-            ],
+            [rendered_agreement(e, i, T0) for i, e in enumerate(people)],
         )
 
 

@@ -718,6 +718,29 @@ def working_days(start: dt.date, count: int, holidays: Sequence[dt.date]) -> lis
     return [day for day in days if day.weekday() < 5 and day not in holidays]
 
 
+def rendered_agreement(employee_id: str, number: int, generated_at: dt.datetime):
+    """An invented rendered home-office agreement (a 3-page document of a packet) to record
+    in a state store with ``remoteops.contracts.record_rendered``; for tests and benchmarks
+    that need signature steps without rendering PDFs. ``number`` makes its hashes unique."""
+    from remoteops.contracts import DocumentRecord  # the contracts package is heavy
+
+    digest = f"{number:064x}"
+    return DocumentRecord(
+        employee_id=employee_id,
+        document="home-office",
+        language="de",
+        title="Home office agreement",
+        document_id=f"HO-{employee_id}",
+        template_version="v1",
+        input_hash=digest,
+        pdf_path=f"{employee_id}-de-packet.pdf",
+        pages="1-3",
+        page_count=3,
+        sha256=digest,
+        generated_at=generated_at,
+    )
+
+
 def delivery_note(number: int) -> str:
     """The driver's note for employee ``number`` (every fourth has one)."""
     if number % 4:

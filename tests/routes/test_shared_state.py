@@ -11,33 +11,16 @@ import multiprocessing
 import pytest
 from routes_helpers import FAST, MONDAY, company, ring
 
-from remoteops.contracts import DocumentRecord, document_status, record_rendered
+from remoteops.contracts import document_status, record_rendered
 from remoteops.contracts.manifest import set_document_status
 from remoteops.errors import ConflictError
 from remoteops.routes import store as rs
 from remoteops.routes.planning import delivery_problem, plan_deliveries
 from remoteops.state import StateServerError, StateStore
 from remoteops.state.throwaway import Unavailable, throwaway_cluster
+from remoteops.synthetic import rendered_agreement
 
 T0 = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC)
-
-
-def _document(employee_id: str) -> DocumentRecord:
-    sha = f"{abs(hash(employee_id)):064x}"[-64:]
-    return DocumentRecord(
-        employee_id=employee_id,
-        document="home-office",
-        language="de",
-        title="Home office agreement",
-        document_id=f"HO-{employee_id}",
-        template_version="v1",
-        input_hash=sha,
-        pdf_path=f"{employee_id}-de-packet.pdf",
-        pages="1-3",
-        page_count=3,
-        sha256=sha,
-        generated_at=T0,
-    )
 
 
 def fill(store: StateStore) -> list[str]:
@@ -50,7 +33,8 @@ def fill(store: StateStore) -> list[str]:
         rs.save_plan(conn, plan, audit=store.audit, actor="ops@test")
         for run in plan.runs:
             rs.load_run(conn, run.day, run.van, audit=store.audit, actor="ops@test")
-        record_rendered(conn, [_document(s.employee_id) for r in plan.runs for s in r.stops])
+        people = [s.employee_id for r in plan.runs for s in r.stops]
+        record_rendered(conn, [rendered_agreement(e, i, T0) for i, e in enumerate(people)])
     return sorted(s.employee_id for r in plan.runs for s in r.stops)
 
 
