@@ -80,6 +80,20 @@ def test_employees_list_table(cli, sample_dir):
     assert result.exit_code == 0 and "employees" in result.stdout and "Outbound" in result.stdout
 
 
+def test_table_cells_show_inventory_text_as_it_is_not_as_markup(cli, small_company):
+    """rich would style "[bold red]" and drop the brackets; a name is data."""
+    path = small_company / "employees.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows[0]["last_name"] = "[bold red]Wolf[/]"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = cli("-i", small_company, "employees", "list")
+    assert result.exit_code == 0, result.stderr
+    assert "[bold red]Wolf[/]" in result.stdout
+
+
 def test_json_and_csv_together_is_a_usage_error(cli, sample_dir):
     result = cli("-i", sample_dir, "employees", "list", "--json", "--csv")
     assert result.exit_code == 2 and "not both" in result.stderr

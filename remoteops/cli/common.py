@@ -145,12 +145,14 @@ def emit(
         out.print(empty)
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, title_justify="left", header_style="bold")
+    # Cells and title as Text: inventory values are shown as they are, never read as markup.
+    table = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
     for header in columns.values():
         table.add_column(header)
     for row in rows:
-        table.add_row(*(_cell(row.get(k)) for k in columns))
+        table.add_row(*(Text(_cell(row.get(k))) for k in columns))
     out.print(table)
 
 

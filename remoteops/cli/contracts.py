@@ -307,12 +307,14 @@ def check_command(
 
         remoteops contracts check --templates /srv/hr/vorlagen
     """
+    from rich.markup import escape
+
     from remoteops.contracts.templates import check_templates
 
     problems = check_templates(templates)
     if problems:
         for problem in problems:
-            console().print(f"[red]error[/] {problem}")
+            console().print(f"[red]error[/] {escape(str(problem))}")
         raise RemoteOpsError(
             f"The templates have {len(problems)} problem(s).", hint="Fix them and check again."
         )

@@ -237,6 +237,7 @@ class LiveView:
 
     def __rich__(self):
         from rich.console import Group
+        from rich.markup import escape
         from rich.progress_bar import ProgressBar
         from rich.spinner import Spinner
         from rich.table import Table
@@ -267,12 +268,12 @@ class LiveView:
             planned = update.tasks_total
             count = f"{min(update.tasks_done, planned)}/{planned}" if planned else ""
             if phase in ("failed", "unreachable"):
-                doing = f"[red]{phase}: {self.trouble[update.host][1]}[/]"
+                doing = f"[red]{phase}: {escape(self.trouble[update.host][1])}[/]"
             elif phase == "running":
-                doing = f"{update.state}: {update.task}" if update.task else update.state
+                doing = escape(f"{update.state}: {update.task}" if update.task else update.state)
             else:
                 doing = phase
-            lines.add_row(f"  {self.ICONS[phase]}", f"[bold]{update.host}[/]", count, doing)
+            lines.add_row(f"  {self.ICONS[phase]}", f"[bold]{escape(update.host)}[/]", count, doing)
         if len(ordered) > self.max_lines:
             lines.add_row("", f"... and {len(ordered) - self.max_lines} more workstations")
         return Group(header, lines)
