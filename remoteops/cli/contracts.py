@@ -174,7 +174,10 @@ def render_command(
 @app.command("status")
 def status_command(
     ctx: typer.Context,
-    pending: Annotated[bool, typer.Option(help="Only documents not yet signed.")] = False,
+    pending: Annotated[
+        bool,
+        typer.Option(help="Only agreements not yet signed (the setup letter needs no signature)."),
+    ] = False,
     older_than: Annotated[
         str | None, typer.Option(help="Only pending ones this old, e.g. 7d, 36h, 2w.")
     ] = None,

@@ -378,14 +378,18 @@ def document_status(
     now: dt.datetime | None = None,
 ) -> list[DocumentStatus]:
     """Rows for ``contracts status``: documents in force (plus superseded/void ones with
-    ``include_history``); ``pending`` keeps generated/sent ones, ``older_than`` those whose
+    ``include_history``); ``pending`` keeps the agreements still to be signed (generated or
+    sent; the setup letter is information and never pending), ``older_than`` those whose
     last step (generated or sent) is at least that old."""
+    from remoteops.contracts.templates import AGREEMENTS, DOCUMENTS
+
     where = []
     params: dict[str, object] = {}
     if not include_history:
         where.append("status NOT IN ('superseded', 'void')")
     if pending:
-        where.append("status IN ('generated', 'sent')")
+        where.append("status IN ('generated', 'sent') AND document IN :agreements")
+        params["agreements"] = list(AGREEMENTS)
     if older_than is not None:
         cutoff = ((now or utcnow()) - older_than).isoformat()
         where.append("COALESCE(sent_at, generated_at) <= :cutoff")
@@ -402,12 +406,10 @@ def document_status(
     cursor = conn.execute(
         sql + " ORDER BY employee_id, language, id",
         params,
-        expanding=["ids"] if "ids" in params else [],
+        expanding=[k for k in ("ids", "agreements") if k in params],
     )
     names = cursor.keys()
     rows = [_status_from_row(row, names) for row in cursor]
-    from remoteops.contracts.templates import DOCUMENTS
-
     order = {name: i for i, name in enumerate(DOCUMENTS)}
     return sorted(rows, key=lambda r: (r.employee_id, r.language, order.get(r.document, 99), r.id))
 

@@ -129,17 +129,22 @@ def test_pending_and_older_than(conn):
     record_rendered(conn, [_record("E1", "home-office", "a" * 64, T0)])
     record_rendered(conn, [_record("E2", "home-office", "b" * 64, T0 + dt.timedelta(days=6))])
     record_rendered(conn, [_record("E3", "home-office", "c" * 64, T0)])
+    record_rendered(conn, [_record("E3", "setup-letter", "d" * 64, T0)])
     set_document_status(conn, "E3", "home-office", "signed", at=T0 + dt.timedelta(days=1))
     now = T0 + dt.timedelta(days=8)
     pending = document_status(conn, pending=True, now=now)
-    assert [r.employee_id for r in pending] == ["E1", "E2"]
+    assert [r.employee_id for r in pending] == ["E1", "E2"]  # the setup letter is never signed
+    assert [r.document for r in document_status(conn, employee_ids=["E3"])] == [
+        "setup-letter",
+        "home-office",
+    ]
     old = document_status(conn, pending=True, older_than=dt.timedelta(days=7), now=now)
     assert [r.employee_id for r in old] == ["E1"]
     # sent later counts from the sending date
     set_document_status(conn, "E1", "home-office", "sent", at=T0 + dt.timedelta(days=5))
     old = document_status(conn, pending=True, older_than=dt.timedelta(days=7), now=now)
     assert old == []
-    assert document_status(conn, employee_ids=["E3"])[0].status == "signed"
+    assert [r.status for r in document_status(conn, employee_ids=["E3"])] == ["generated", "signed"]
 
 
 @pytest.mark.slow
