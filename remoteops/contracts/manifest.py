@@ -150,10 +150,18 @@ class DocumentStore(Protocol):
         """The documents in force (not superseded, not void)."""
         ...
 
+    def voided(self, employee_ids: Collection[str]) -> list[DocumentRecord]:
+        """The void documents whose file is still the packet's (not yet kept aside)."""
+        ...
+
     def record(
-        self, rendered: Sequence[DocumentRecord], superseded: Sequence[DocumentRecord]
+        self,
+        rendered: Sequence[DocumentRecord],
+        superseded: Sequence[DocumentRecord],
+        voided: Sequence[DocumentRecord] = (),
     ) -> None:
-        """Store newly generated documents and mark the ones they replace superseded."""
+        """Store newly generated documents and mark the ones they replace superseded;
+        ``voided`` records point at the kept copy of their file."""
         ...
 
 
@@ -170,8 +178,14 @@ class ManifestFileStore:
             records = [r for r in records if r.employee_id in wanted]
         return records
 
+    def voided(self, employee_ids: Collection[str]) -> list[DocumentRecord]:
+        return []  # the manifest files list only the documents in force
+
     def record(
-        self, rendered: Sequence[DocumentRecord], superseded: Sequence[DocumentRecord]
+        self,
+        rendered: Sequence[DocumentRecord],
+        superseded: Sequence[DocumentRecord],
+        voided: Sequence[DocumentRecord] = (),
     ) -> None:
         """The manifest files are the store: replace the entries of what was rendered."""
         documents = {(r.employee_id, r.document, r.language): r for r in self.current()}
@@ -289,14 +303,29 @@ def record_rendered(
     conn: Connection,
     rendered: Iterable[DocumentRecord],
     superseded: Iterable[DocumentRecord] = (),
+    voided: Iterable[DocumentRecord] = (),
     *,
     at: dt.datetime | None = None,
 ) -> list[int]:
     """Insert newly generated documents; the document each one replaces (same employee,
     document and language, still in force) becomes ``superseded``, pointing at the new row.
-    ``superseded`` records carry the archived path of the old file. Returns the new row ids.
-    Call inside a transaction."""
+    ``superseded`` records carry the archived path of the old file, ``voided`` ones the
+    archived path of a void document's file (its packet is being replaced). Returns the new
+    row ids. Call inside a transaction."""
     moment = (at or utcnow()).isoformat()
+    for record in voided:
+        conn.execute(
+            "UPDATE documents SET pdf_path = :path WHERE status = 'void' "
+            "AND employee_id = :employee_id AND document = :document "
+            "AND language = :language AND sha256 = :sha256",
+            {
+                "path": record.pdf_path,
+                "employee_id": record.employee_id,
+                "document": record.document,
+                "language": record.language,
+                "sha256": record.sha256,
+            },
+        )
     moved = {(r.employee_id, r.document, r.language, r.sha256): r.pdf_path for r in superseded}
     new_ids = []
     for record in rendered:
@@ -364,6 +393,22 @@ def current_documents(
         sql += " AND employee_id IN :ids"
         params["ids"] = ids
     cursor = conn.execute(sql + " ORDER BY employee_id, id", params, expanding=list(params))
+    names = cursor.keys()
+    return [DocumentRecord.from_row(dict(zip(names, row, strict=True))) for row in cursor]
+
+
+def voided_in_place(conn: Connection, employee_ids: Collection[str]) -> list[DocumentRecord]:
+    """The void documents of these employees whose file is a packet in the output folder,
+    not yet kept under ``superseded/``: rendering the packet again must keep it first."""
+    ids = list(employee_ids)
+    if not ids:
+        return []
+    cursor = conn.execute(
+        "SELECT * FROM documents WHERE status = 'void' AND employee_id IN :ids "
+        "AND pdf_path <> '' AND pdf_path NOT LIKE 'superseded/%' ORDER BY employee_id, id",
+        {"ids": ids},
+        expanding=["ids"],
+    )
     names = cursor.keys()
     return [DocumentRecord.from_row(dict(zip(names, row, strict=True))) for row in cursor]
 
@@ -537,11 +582,18 @@ class SqliteDocumentStore:
         with self.transaction() as conn:
             return current_documents(conn, employee_ids)
 
+    def voided(self, employee_ids: Collection[str]) -> list[DocumentRecord]:
+        with self.transaction() as conn:
+            return voided_in_place(conn, employee_ids)
+
     def record(
-        self, rendered: Sequence[DocumentRecord], superseded: Sequence[DocumentRecord]
+        self,
+        rendered: Sequence[DocumentRecord],
+        superseded: Sequence[DocumentRecord],
+        voided: Sequence[DocumentRecord] = (),
     ) -> None:
         with self.transaction() as conn:
-            record_rendered(conn, rendered, superseded)
+            record_rendered(conn, rendered, superseded, voided)
             if self.audit is not None:
                 for record in rendered:
                     self.audit(

@@ -173,6 +173,8 @@ class _Job:
     template_version: str
     documents: list[_Document]
     previous: list[DocumentRecord]
+    # void documents whose file is the packet this job replaces: kept aside first
+    voided: list[DocumentRecord] = field(default_factory=list)
     # (document index, sheet index, page in sheet) -> overlay with the field contents
     overlays: dict[tuple[int, int, int], Any] = field(default_factory=dict)
     # sheets whose fields did not fit: laid out in full instead
@@ -427,14 +429,16 @@ class _Renderer:
         try:
             for path, _, data, _ in built:
                 staged.append(stage(path, data))
-            superseded, retire = self._archive_previous(job, {p.resolve() for p, *_ in built})
+            superseded, voided, retire = self._archive_previous(
+                job, {p.resolve() for p, *_ in built}
+            )
         except BaseException:
             discard(staged)
             raise
         for (path, *_), temp in zip(built, staged, strict=True):
             commit(temp, path)
 
-        written = _Written(superseded=superseded, retire=retire, files=len(built))
+        written = _Written(superseded=superseded, voided=voided, retire=retire, files=len(built))
         for path, ranges, data, page_count in built:
             digest = hashlib.sha256(data).hexdigest()
             written.pages += page_count
@@ -477,21 +481,23 @@ class _Renderer:
 
     def _archive_previous(
         self, job: _Job, new_paths: set[Path]
-    ) -> tuple[list[DocumentRecord], list[Path]]:
-        """Keep the files of the documents this job replaces under ``superseded/`` (hard
-        links: the old files stay in place until the new ones are renamed over them).
+    ) -> tuple[list[DocumentRecord], list[DocumentRecord], list[Path]]:
+        """Keep the files of the documents this job replaces, and of the void documents in
+        the same packets, under ``superseded/`` (hard links: the old files stay in place
+        until the new ones are renamed over them).
 
-        Returns the superseded records, each pointing at its kept file (or at no file, ``""``,
-        if the file was gone or changed before this run), and the old files that no new file
-        replaces, to remove once the store has recorded the change."""
+        Returns the superseded records and the void ones, each pointing at its kept file (or
+        at no file, ``""``, if the file was gone or changed before this run), and the old
+        files that no new file replaces, to remove once the store has recorded the change."""
         from remoteops.contracts.pdf import sha256_of
 
         kept: dict[str, str] = {}
         created: list[Path] = []
         retire: list[Path] = []
         superseded = []
+        voided = []
         try:
-            for record in job.previous:
+            for record in [*job.previous, *job.voided]:
                 if record.pdf_path not in kept:
                     kept[record.pdf_path] = ""
                     old = self.out_dir / record.pdf_path
@@ -510,13 +516,16 @@ class _Renderer:
                         kept[record.pdf_path] = relative
                     if intact and old.resolve() not in new_paths:
                         retire.append(old)  # kept above; no new file takes its place
-                superseded.append(
-                    replace(record, status="superseded", pdf_path=kept[record.pdf_path])
-                )
+                if record.status == "void":
+                    voided.append(replace(record, pdf_path=kept[record.pdf_path]))
+                else:
+                    superseded.append(
+                        replace(record, status="superseded", pdf_path=kept[record.pdf_path])
+                    )
         except BaseException:
             discard(created)
             raise
-        return superseded, retire
+        return superseded, voided, retire
 
 
 @dataclass
@@ -525,6 +534,7 @@ class _Written:
 
     records: list[DocumentRecord] = field(default_factory=list)
     superseded: list[DocumentRecord] = field(default_factory=list)
+    voided: list[DocumentRecord] = field(default_factory=list)
     retire: list[Path] = field(default_factory=list)
     files: int = 0
     pages: int = 0
@@ -595,6 +605,9 @@ def render_agreements(
     previous: dict[str, list[DocumentRecord]] = {}
     for record in previous_all:
         previous.setdefault(record.employee_id, []).append(record)
+    voided: dict[str, list[DocumentRecord]] = {}
+    for record in store.voided([e.employee_id for e in employees]):
+        voided.setdefault(record.employee_id, []).append(record)
 
     remove_stale_temp_files(out)
     regenerate_manifest(out, store)  # right from the start, whatever an earlier run left
@@ -636,6 +649,7 @@ def render_agreements(
                     tell(eid, "failed")
                     continue
                 if isinstance(outcome, _Job):
+                    outcome.voided = voided.get(eid, [])
                     jobs.append(outcome)
                 else:
                     report.unchanged.extend(outcome)
@@ -658,7 +672,7 @@ def render_agreements(
                     tell(eid, "failed")
                     continue
                 # new and superseded entries in one transaction, then the old files go
-                store.record(written.records, written.superseded)
+                store.record(written.records, written.superseded, written.voided)
                 discard(written.retire)
                 regenerate_manifest(out, store)
                 report.rendered.extend(written.records)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import stat
@@ -399,6 +400,13 @@ def test_void_takes_a_document_out_of_force_and_repeating_it_changes_nothing(
     # a new one, as the message says: the packet is rendered again with a new loan
     new = json.loads(cli("-i", company_dir, "contracts", "render", "E0003", "--json").stdout)
     assert new[0]["rendered"] == ["E0003"]
+    # the void loan keeps its own file: the old packet, kept aside, unchanged
+    every = json.loads(cli("-i", company_dir, "contracts", "status", "--history", "--json").stdout)
+    (void,) = [r for r in every if r["status"] == "void"]
+    assert void["sha256"] == loan["sha256"] and void["pdf_path"].startswith("superseded/")
+    kept = tmp_path / "out" / "contracts" / void["pdf_path"]
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == loan["sha256"]
+    assert void["document_id"] in check_pdf(kept).text
     in_force = json.loads(cli("-i", company_dir, "contracts", "status", "--json").stdout)
     (loan,) = [r for r in in_force if r["document"] == "equipment-loan"]
     assert loan["status"] == "generated"
