@@ -45,7 +45,8 @@ from pathlib import Path
 
 import yaml
 
-from remoteops.errors import RemoteOpsError, UsageError
+from remoteops.errors import UsageError
+from remoteops.provision.errors import InventoryParseError, ProvisionError, VaultPasswordError
 from remoteops.provision.messages import ansible_errors, failure_message, unreachable_message
 from remoteops.provision.results import (
     Change,
@@ -54,8 +55,15 @@ from remoteops.provision.results import (
     ProvisionRun,
     change_from_result,
 )
+from remoteops.provision.vault import (
+    NO_PASSWORD,
+    VAULT_PASSWORD_ENV,
+    WRONG_PASSWORD,
+    check_vault_password,
+    password_file_for_run,
+    vaulted_files,
+)
 
-VAULT_PASSWORD_ENV = "REMOTEOPS_VAULT_PASSWORD"
 #: Set to 0 / off / false / no to run with Ansible's own strategy instead of Mitogen's.
 MITOGEN_ENV = "REMOTEOPS_MITOGEN"
 #: Environment variables whose values never reach ansible-playbook or its artifacts.
@@ -63,22 +71,6 @@ _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|
 _SAFE_SUFFIX = ("_FILE", "_PATH", "_DIR", "_SOCK")
 #: Roles whose final debug message is a dict of report-only facts, kept with the host result.
 REPORT_ROLES = ("wks_report", "wks_diagnose")
-
-
-class ProvisionError(RemoteOpsError):
-    """A run could not start or processed no host; ``run`` holds what there is to record."""
-
-    def __init__(self, message: str, *, hint: str | None = None, run: ProvisionRun | None = None):
-        super().__init__(message, hint=hint)
-        self.run = run
-
-
-class VaultPasswordError(ProvisionError):
-    """The vault password is missing or wrong."""
-
-
-class InventoryParseError(ProvisionError):
-    """Ansible could not read an inventory file."""
 
 
 # -- preflight ------------------------------------------------------------------------------
@@ -91,29 +83,6 @@ def ansible_playbook_path() -> Path:
             hint="Install remoteops with its dependencies (ansible-core, ansible-runner).",
         )
     return candidate
-
-
-def _is_vaulted(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(14)
-            if head.startswith(b"$ANSIBLE_VAULT"):
-                return True
-            return b"!vault" in head + fh.read(200_000)
-    except OSError:
-        return False
-
-
-def vaulted_files(inventories: Iterable[Path], playbook: Path) -> list[Path]:
-    """Encrypted variable files Ansible will load for these inventories and this playbook."""
-    folders = {Path(i).resolve().parent for i in inventories} | {playbook.resolve().parent}
-    found = []
-    for folder in sorted(folders):
-        for sub in ("group_vars", "host_vars"):
-            base = folder / sub
-            if base.is_dir():
-                found += [p for p in sorted(base.rglob("*")) if p.is_file() and _is_vaulted(p)]
-    return found
 
 
 def _walk_inventory(
@@ -549,32 +518,6 @@ class _EventCollector:
         return results
 
 
-def _vault_password_file(given: Path | None, needed: list[Path], scratch: Path) -> Path | None:
-    """The password file to hand to ansible-playbook (written to ``scratch``, a private
-    temporary folder, when the password comes from the environment)."""
-    if given is not None:
-        given = Path(given)
-        if not given.is_file():
-            raise VaultPasswordError(
-                f"The vault password file {given} does not exist.",
-                hint=f"Give the right file, or set {VAULT_PASSWORD_ENV}.",
-            )
-        return given.resolve()
-    password = os.environ.get(VAULT_PASSWORD_ENV, "")
-    if password:
-        path = scratch / "vault-password"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(password)
-        return path
-    if needed:
-        raise VaultPasswordError(
-            f"{needed[0]} is encrypted with ansible-vault, but no vault password was given.",
-            hint=f"Pass --vault-password-file FILE or set {VAULT_PASSWORD_ENV}.",
-        )
-    return None
-
-
 def run_playbook(
     playbook: Path,
     inventories: Sequence[Path],
@@ -666,9 +609,9 @@ def run_playbook(
 
     with tempfile.TemporaryDirectory(prefix="remoteops-vault-") as scratch:
         try:
-            password_file = _vault_password_file(
-                vault_password_file, vaulted_files(inventories, playbook), Path(scratch)
-            )
+            needed = vaulted_files(inventories, playbook)
+            password_file = password_file_for_run(vault_password_file, needed, Path(scratch))
+            check_vault_password(needed, password_file, Path(scratch))
         except VaultPasswordError as exc:
             exc.run = finish("error", rc=None, error=exc.message)
             raise
@@ -742,9 +685,9 @@ def run_playbook(
 def _no_host_error(errors, no_match, limit, finish, rc) -> ProvisionError:
     text = " ".join(errors)
     if re.search(r"vault|decrypt", text, re.I):
-        message = "The vault could not be decrypted: the vault password is wrong."
+        message = WRONG_PASSWORD
         if "attempting to decrypt but no vault secrets" in text.lower():
-            message = "The vault could not be decrypted: no vault password was given."
+            message = NO_PASSWORD
         return VaultPasswordError(
             message,
             hint=f"Check --vault-password-file or {VAULT_PASSWORD_ENV}.",

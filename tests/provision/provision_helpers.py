@@ -137,20 +137,29 @@ def switch_off(workstation) -> None:
 
 
 def vault_secrets() -> dict[str, str]:
-    """The sample vault's decrypted values (read with the real ansible-vault)."""
-    text = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-vault"),
-            "view",
-            str(SAMPLE_VAULT_DIR / "vault.yml"),
-            "--vault-password-file",
-            str(SAMPLE_VAULT_PASSWORD),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return {k: str(v) for k, v in yaml.safe_load(text).items()}
+    """The sample vault's decrypted values (each ``!vault`` value read with the real
+    ansible-vault)."""
+    from remoteops import yamlio
+
+    path = SAMPLE_VAULT_DIR / "vault.yml"
+    encrypted = yamlio.construct(yamlio.compose(path, path.name, ansible=True), path.name)
+    values = {}
+    for name, text in encrypted.items():
+        values[name] = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "ansible-vault"),
+                "decrypt",
+                "--vault-password-file",
+                str(SAMPLE_VAULT_PASSWORD),
+                "--output",
+                "-",
+            ],
+            input=text,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    return values
 
 
 def make_company(root: Path, employees: int = 4) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from provision_helpers import REPO, SAMPLE
+from provision_helpers import REPO, SAMPLE, vault_secrets
 
 from remoteops.errors import RemoteOpsError
 from remoteops.inventory import load_company
@@ -197,6 +197,21 @@ def test_the_inventory_works_as_an_scm_inventory_source():
     assert host["wks_vpn_server_endpoint"] == "vpn.hks-berlin.example:51820"
     assert host["wks_base_support_phone"] == support.phone
     assert host["wks_base_company_name"] == "Hauptstadt Kundenservice GmbH"
+
+
+def test_awx_imports_the_inventory_without_the_vault_password():
+    """AWX's inventory update runs ``ansible-inventory --list --export`` with no vault
+    password: it must succeed and carry the secrets still encrypted, for the job's Vault
+    credential to open."""
+    shown = run(BIN / "ansible-inventory", "-i", "inventory/hosts.yml", "--list", "--export")
+    assert shown.returncode == 0, shown.stderr
+    listing = json.loads(shown.stdout)
+    secrets = listing["workstations"]["vars"]
+    for name in ("vault_wks_vpn_private_key", "vault_wks_vpn_preshared_key"):
+        assert secrets[name]["__ansible_vault"].startswith("$ANSIBLE_VAULT;1.1;AES256"), name
+    for value in vault_secrets().values():
+        assert value not in shown.stdout and value not in shown.stderr
+    assert "ws-e0002" in listing["team_inbound_strom"]["hosts"]
 
 
 def test_ansible_builder_makes_a_build_context_from_the_execution_environment(tmp_path):

@@ -130,9 +130,19 @@ def test_secrets_only_pass_through_no_log_tasks():
     assert keys["no_log"] is True
 
 
-def test_the_sample_vault_is_encrypted_and_its_password_marked_throwaway():
+def test_the_sample_vault_encrypts_every_value_and_its_password_is_marked_throwaway():
+    """Value by value (``!vault``), so AWX can import the inventory without the password."""
     vault = REPO / "inventory" / "group_vars" / "workstations" / "vault.yml"
-    assert vault.read_text().startswith("$ANSIBLE_VAULT;1.1;AES256")
+    node = yaml.compose(vault.read_text(), Loader=yaml.SafeLoader)
+    values = {key.value: value for key, value in node.value}
+    assert set(values) == {
+        "vault_wks_vpn_private_key",
+        "vault_wks_vpn_preshared_key",
+        "vault_wks_admin_ssh_public_key",
+    }
+    for name, value in values.items():
+        assert value.tag == "!vault", name
+        assert value.value.startswith("$ANSIBLE_VAULT;1.1;AES256\n"), name
     assert (REPO / "inventory" / ".vault-password").read_text().startswith("THROWAWAY-TEST")
 
 
