@@ -17,12 +17,17 @@ _RECAP = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", re.M)
 
 
 def make_company(root: Path) -> Path:
-    """A synthetic company with the sample's workstation settings and vault."""
+    """A synthetic company with the sample's workstation settings and vault, and its own
+    support contact in ``group_vars/workstations/company.yml`` (as ``remoteops check``
+    writes it), so a plain ansible-playbook run needs no extra variables."""
+    from remoteops.inventory import load_company
+    from remoteops.provision import write_company_vars
     from remoteops.synthetic import write_company
 
     write_company(root, employees=4, seed=11)
     shutil.copytree(SAMPLE / "group_vars" / "workstations", root / "group_vars" / "workstations")
     shutil.copy2(SAMPLE / ".vault-password", root / ".vault-password")
+    write_company_vars(load_company(root))
     return root
 
 

@@ -22,7 +22,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -36,9 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from labbench import make_company, timed  # noqa: E402
 
-from remoteops.inventory import load_company  # noqa: E402
 from remoteops.lab import inventory_path, lab_down, lab_up  # noqa: E402
-from remoteops.provision import company_support_vars  # noqa: E402
 from remoteops.provision.driver import ansible_environment, ansible_playbook_path  # noqa: E402
 
 PLAYBOOK = REPO / "playbooks" / "workstation.yml"
@@ -59,7 +56,6 @@ def remoteops_run(company: Path, lab: Path, forks: int, tags: list[str]) -> tupl
 
 def plain_run(company: Path, lab: Path, forks: int, tags: list[str]) -> tuple[float, float]:
     """ansible-playbook as the driver starts it, without ansible-runner around it."""
-    extra = json.dumps(company_support_vars(load_company(company)))
     args = [
         str(ansible_playbook_path()),
         str(PLAYBOOK),
@@ -75,8 +71,6 @@ def plain_run(company: Path, lab: Path, forks: int, tags: list[str]) -> tuple[fl
         "live",
         "--forks",
         str(forks),
-        "-e",
-        extra,
     ]
     if tags:
         args += ["--tags", ",".join(tags)]

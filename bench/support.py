@@ -41,9 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from labbench import make_company, recaps, timed  # noqa: E402
 
-from remoteops.inventory import load_company  # noqa: E402
 from remoteops.lab import inventory_path, lab_down, lab_up  # noqa: E402
-from remoteops.provision import company_support_vars  # noqa: E402
 from remoteops.provision.driver import MITOGEN_ENV, ansible_playbook_path  # noqa: E402
 
 PLAYBOOKS = REPO / "playbooks"
@@ -84,8 +82,6 @@ class Bench:
             "live",
             "--vault-password-file",
             str(self.company / ".vault-password"),
-            "-e",
-            json.dumps(company_support_vars(load_company(self.company))),
         ]
         if check:
             args.append("--check")
