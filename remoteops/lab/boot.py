@@ -9,7 +9,11 @@ never changed from a lab workstation (``wks_hardening_apply_kernel`` is off).
 
 systemd-nspawn runs with ``--register=no --keep-unit`` because this machine's PID 1 need not
 be systemd (no machined, no system bus); each workstation's processes live in cgroups of
-their own (``remoteops-lab-<lab>-<nn>``), which ``lab down`` empties and removes.
+their own (``remoteops-lab-<lab>-<nn>``), which ``lab down`` empties and removes. A small
+supervising loop (:data:`SUPERVISOR`, the process ``lab.json`` records) boots the workstation
+again when it reboots, so a reboot can be tested; its network namespace, address and files
+stay. The network settings (``/proc/sys/net``) are the workstation's own and writable;
+the rest of ``/proc/sys`` belongs to the shared kernel and stays read-only.
 """
 
 from __future__ import annotations
