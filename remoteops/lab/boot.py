@@ -149,8 +149,8 @@ NSPAWN_ENV = {"SYSTEMD_NSPAWN_API_VFS_WRITABLE": "network"}
 
 
 def command(record: dict) -> list[str]:
-    """The command line that boots the workstation in its own cgroups and network
-    namespace, and boots it again whenever it reboots (:data:`SUPERVISOR`)."""
+    """The command line that boots the workstation in its own cgroups (created here) and
+    network namespace, and boots it again whenever it reboots (:data:`SUPERVISOR`)."""
     cgroups = [str(h / f"remoteops-lab-{record['machine'][6:]}") for h in _cgroup_hierarchies()]
     for cgroup in cgroups:
         Path(cgroup).mkdir(exist_ok=True)
