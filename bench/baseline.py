@@ -31,8 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from labbench import REPO, make_company  # noqa: E402
 
 from remoteops.inventory import load_company  # noqa: E402
-from remoteops.lab import inventory_path, lab_down, lab_up  # noqa: E402
-from remoteops.lab.workstations import KEY_FILE, KNOWN_HOSTS_FILE  # noqa: E402
+from remoteops.lab import inventory_path, lab_down, lab_up, ssh_command  # noqa: E402
 from remoteops.provision import company_support_vars, run_playbook  # noqa: E402
 
 EXCEPTIONS = REPO / "bench" / "scanner-exceptions.yml"
@@ -46,30 +45,9 @@ LYNIS_FILES = {  # this machine's Lynis -> where a standalone copy keeps it
 AUDIT_DIR = "root/remoteops-lynis"  # inside the workstation's root
 
 
-def ssh(folder: Path, address: str, command: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            "ssh",
-            "-i",
-            str(folder / KEY_FILE),
-            "-o",
-            f"UserKnownHostsFile={folder / KNOWN_HOSTS_FILE}",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "BatchMode=yes",
-            f"itadmin@{address}",
-            command,
-        ],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=900,
-    )
-
-
-def audit(folder: Path, workstation) -> dict:
-    """Run Lynis on one workstation; its report as {index, warnings, suggestions}."""
+def audit(folder: Path, workstation, keep: Path | None = None) -> dict:
+    """Run Lynis on one workstation; its report as {index, warnings, suggestions}. ``keep``:
+    a file name prefix under which to keep Lynis' report and log (``.dat``, ``.log``)."""
     target = workstation.root / AUDIT_DIR
     target.mkdir(mode=0o700)
     try:
@@ -79,16 +57,25 @@ def audit(folder: Path, workstation) -> dict:
             else:
                 shutil.copy2(source, target / name)
         started = time.perf_counter()
-        proc = ssh(
-            folder,
-            workstation.address,
+        lynis = (
             f"sudo sh -c 'cd /{AUDIT_DIR} && ./lynis audit system --no-colors --quick "
-            f"--report-file /{AUDIT_DIR}/report.dat --logfile /{AUDIT_DIR}/lynis.log'",
+            f"--report-file /{AUDIT_DIR}/report.dat --logfile /{AUDIT_DIR}/lynis.log'"
+        )
+        proc = subprocess.run(
+            ssh_command(folder, workstation, lynis),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=900,
         )
         seconds = time.perf_counter() - started
         report = target / "report.dat"
         if not report.is_file():
             raise SystemExit(f"Lynis wrote no report on {workstation.name}: {proc.stderr[-500:]}")
+        if keep:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(report, keep.with_suffix(".dat"))
+            shutil.copy2(target / "lynis.log", keep.with_suffix(".log"))
         return parse_report(report.read_text(errors="replace")) | {"seconds": seconds}
     finally:
         shutil.rmtree(target, ignore_errors=True)
@@ -111,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workstations", type=int, default=1, choices=(1, 2))
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument(
+        "--keep", type=Path, help="keep Lynis' reports and logs in this folder (to see the points)"
+    )
     args = parser.parse_args(argv)
     if not shutil.which("lynis"):
         raise SystemExit("Lynis is not installed here: apt-get install lynis")
@@ -122,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         company = make_company(tmp_path / "company")
         try:
             workstations = lab_up(args.workstations, folder, booted=True)
-            before = [audit(folder, w) for w in workstations]
+            keep = (lambda w, stage: args.keep / f"{w.name}-{stage}") if args.keep else None
+            before = [audit(folder, w, keep and keep(w, "bare")) for w in workstations]
             started = time.perf_counter()
             run = run_playbook(
                 REPO / "playbooks" / "workstation.yml",
@@ -135,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             apply_seconds = time.perf_counter() - started
             if not run.succeeded:
                 raise SystemExit(f"The baseline failed: {run.summary()}")
-            after = [audit(folder, w) for w in workstations]
+            after = [audit(folder, w, keep and keep(w, "after")) for w in workstations]
         finally:
             lab_down(folder)
     print_tables(version.strip(), workstations, before, after, apply_seconds, exceptions)

@@ -27,6 +27,7 @@ from remoteops.lab.workstations import (
     lab_down,
     lab_list,
     lab_up,
+    ssh_command,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "lab_down",
     "lab_list",
     "lab_up",
+    "ssh_command",
 ]

@@ -9,7 +9,11 @@ never changed from a lab workstation (``wks_hardening_apply_kernel`` is off).
 
 systemd-nspawn runs with ``--register=no --keep-unit`` because this machine's PID 1 need not
 be systemd (no machined, no system bus); each workstation's processes live in cgroups of
-their own (``remoteops-lab-<lab>-<nn>``), which ``lab down`` empties and removes.
+their own (``remoteops-lab-<lab>-<nn>``), which ``lab down`` empties and removes. A small
+supervising loop (:data:`SUPERVISOR`, the process ``lab.json`` records) boots the workstation
+again when it reboots, so a reboot can be tested; its network namespace, address and files
+stay. The network settings (``/proc/sys/net``) are the workstation's own and writable;
+the rest of ``/proc/sys`` belongs to the shared kernel and stays read-only.
 """
 
 from __future__ import annotations
@@ -109,42 +113,63 @@ def create_network(record: dict) -> None:
     record["port"] = SSH_PORT
 
 
-def start(record: dict, log: Path, env: dict[str, str]) -> None:
-    """Boot the workstation in its own cgroups and network namespace."""
+#: Keeps a booted workstation running across its own reboots, as systemd's
+#: ``systemd-nspawn@.service`` does with ``RestartForceExitStatus=133``: systemd-nspawn exits
+#: with 133 when the workstation reboots, and is started again. SIGTERM (``lab down``) is
+#: passed on to systemd-nspawn, which powers the workstation off; then the loop ends.
+#: Each systemd-nspawn joins the workstation's cgroups before it starts (``echo 0`` moves
+#: the writing process); this loop stays outside them. Arguments: the cgroups, ``--``,
+#: the systemd-nspawn command line.
+SUPERVISOR = r"""
+cgroups=
+while [ "$1" != -- ]; do cgroups="$cgroups $1"; shift; done
+shift
+stopping=
+trap 'stopping=1; kill -TERM "$child" 2>/dev/null' TERM
+while :; do
+    (
+        for cgroup in $cgroups; do echo 0 >"$cgroup/cgroup.procs" || exit 1; done
+        exec "$@"
+    ) &
+    child=$!
+    while :; do
+        wait "$child"
+        status=$?
+        kill -0 "$child" 2>/dev/null || break  # else the trap interrupted wait: wait on
+    done
+    if [ -n "$stopping" ] || [ "$status" -ne 133 ]; then
+        exit "$status"
+    fi
+    echo "remoteops-lab: the workstation rebooted; starting it again" >&2
+done
+"""
+#: Its network settings (/proc/sys/net) are the workstation's own (own network namespace):
+#: the baseline may load them, as on a real PC. The rest of /proc/sys stays read-only.
+NSPAWN_ENV = {"SYSTEMD_NSPAWN_API_VFS_WRITABLE": "network"}
+
+
+def command(record: dict) -> list[str]:
+    """The command line that boots the workstation in its own cgroups (created here) and
+    network namespace, and boots it again whenever it reboots (:data:`SUPERVISOR`)."""
     cgroups = [str(h / f"remoteops-lab-{record['machine'][6:]}") for h in _cgroup_hierarchies()]
     for cgroup in cgroups:
         Path(cgroup).mkdir(exist_ok=True)
     record["cgroups"] = cgroups
-
-    def join_cgroups() -> None:  # runs in the child before systemd-nspawn starts
-        for cgroup in cgroups:
-            Path(cgroup, "cgroup.procs").write_text(str(os.getpid()))
-
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [
-                "systemd-nspawn",
-                "--boot",
-                "--quiet",
-                f"--directory={record['root']}",
-                f"--machine={record['machine']}",
-                f"--hostname={record['name']}",
-                "--register=no",
-                "--keep-unit",
-                f"--network-namespace-path=/run/netns/{record['netns']}",
-                "--console=read-only",
-                # its firewall: nftables in its own network namespace
-                "--capability=CAP_NET_ADMIN",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-            close_fds=True,
-            preexec_fn=join_cgroups,  # noqa: PLW1509 (no threads run while the lab starts)
-        )
-    record["pid"] = proc.pid
+    nspawn = [
+        "systemd-nspawn",
+        "--boot",
+        "--quiet",
+        f"--directory={record['root']}",
+        f"--machine={record['machine']}",
+        f"--hostname={record['name']}",
+        "--register=no",
+        "--keep-unit",
+        f"--network-namespace-path=/run/netns/{record['netns']}",
+        "--console=read-only",
+        # its firewall: nftables in its own network namespace
+        "--capability=CAP_NET_ADMIN",
+    ]
+    return ["/bin/sh", "-c", SUPERVISOR, "remoteops-lab-boot", *cgroups, "--", *nspawn]
 
 
 def wait_for_sshd(record: dict, alive, log: Path, timeout: float) -> None:
@@ -175,7 +200,7 @@ def _cgroup_pids(cgroup: Path) -> list[int]:
 def stop(record: dict, running: bool) -> None:
     """Shut the workstation down (systemd's own shutdown, then SIGKILL for what is left),
     then remove its cgroups, network namespace, veth pair and nspawn's run folder."""
-    pid = record.get("pid") or 0
+    pid = record.get("pid") or 0  # the supervising loop
     if running and pid:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)  # nspawn asks the workstation's systemd to power off

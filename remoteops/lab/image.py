@@ -61,6 +61,7 @@ BASELINE_PACKAGES = (
     "libpam-pwquality",
     "aide",
     "aide-common",
+    "libpam-tmpdir",
 )
 
 #: Bump when the way the image is made changes, so old cached tarballs are not reused.

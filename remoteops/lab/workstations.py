@@ -235,6 +235,28 @@ def inventory_path(directory: Path) -> Path:
     return Path(directory) / INVENTORY_FILE
 
 
+def ssh_command(directory: Path, workstation: LabWorkstation, command: str) -> list[str]:
+    """The ssh command line that runs ``command`` on a lab workstation as its IT admin: the
+    lab's key only, host keys checked against the lab's known_hosts, never a prompt."""
+    return [
+        "ssh",
+        "-i",
+        str(Path(directory) / KEY_FILE),
+        "-p",
+        str(workstation.port),
+        "-o",
+        f"UserKnownHostsFile={Path(directory) / KNOWN_HOSTS_FILE}",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "BatchMode=yes",
+        f"{ADMIN_USER}@{workstation.address}",
+        command,
+    ]
+
+
 def _inventory(directory: Path, records: list[dict], public_key: str) -> str:
     ssh_args = " ".join(
         [
@@ -286,34 +308,36 @@ _BOOTED_VARS = {
 
 
 def _start(record: dict, log: Path) -> None:
+    """Start the workstation in the background (its own session), output to ``log``."""
     if record.get("mode") == "boot":
-        boot.start(record, log, _CLEAN_ENV)
-        record["start_time"] = _start_time(record["pid"])
-        return
+        argv, env = boot.command(record), _CLEAN_ENV | boot.NSPAWN_ENV
+    else:
+        argv = [
+            "unshare",
+            "--mount",
+            "--pid",
+            "--uts",
+            "--ipc",
+            "--fork",
+            "--kill-child",
+            "--propagation",
+            "private",
+            "/bin/sh",
+            "-c",
+            _INIT,
+            "remoteops-lab-init",
+            record["root"],
+            str(record["port"]),
+            record["name"],
+        ]
+        env = _CLEAN_ENV
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [
-                "unshare",
-                "--mount",
-                "--pid",
-                "--uts",
-                "--ipc",
-                "--fork",
-                "--kill-child",
-                "--propagation",
-                "private",
-                "/bin/sh",
-                "-c",
-                _INIT,
-                "remoteops-lab-init",
-                record["root"],
-                str(record["port"]),
-                record["name"],
-            ],
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_CLEAN_ENV,
+            env=env,
             start_new_session=True,
             close_fds=True,
         )

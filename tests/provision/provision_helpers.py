@@ -169,27 +169,16 @@ def make_company(root: Path, employees: int = 4) -> Path:
     return root
 
 
-def ssh(folder: Path, port: int, command: str) -> str:
+def ssh(folder: Path, workstation, command: str) -> str:
     """Run ``command`` on a lab workstation as its IT admin, through its sshd."""
+    from remoteops.lab import ssh_command
+
     proc = subprocess.run(
-        [
-            "ssh",
-            "-i",
-            str(folder / "id_ed25519"),
-            "-p",
-            str(port),
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            f"UserKnownHostsFile={folder / 'known_hosts'}",
-            "-o",
-            "StrictHostKeyChecking=yes",
-            "itadmin@127.0.0.1",
-            command,
-        ],
+        ssh_command(folder, workstation, command),
         capture_output=True,
         text=True,
         timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
@@ -244,7 +233,7 @@ def assert_baseline(w, folder: Path, support) -> None:
     assert "kernel.kptr_restrict = 2" in (etc / "sysctl.d/60-remoteops-hardening.conf").read_text()
 
     # what the running system says: sshd's effective settings and the agent's groups
-    effective = ssh(folder, w.port, "sudo /usr/sbin/sshd -T").lower().splitlines()
+    effective = ssh(folder, w, "sudo /usr/sbin/sshd -T").lower().splitlines()
     for setting in (
         "permitrootlogin no",
         "passwordauthentication no",
@@ -252,6 +241,6 @@ def assert_baseline(w, folder: Path, support) -> None:
         "allowusers itadmin",
     ):
         assert setting in effective, setting
-    groups = ssh(folder, w.port, f"id -nG {agent}").split()
+    groups = ssh(folder, w, f"id -nG {agent}").split()
     assert "sudo" not in groups and "audio" in groups
-    assert "is not allowed to run sudo" in ssh(folder, w.port, f"sudo -l -U {agent}")
+    assert "is not allowed to run sudo" in ssh(folder, w, f"sudo -l -U {agent}")

@@ -106,8 +106,11 @@ def test_live_tasks_are_tagged_and_guarded():
                 "state" in (task.get("ansible.builtin.systemd_service") or {})
             )
             command = str(task.get("ansible.builtin.command", ""))
-            is_kernel = "community.general.modprobe" in task or any(
-                c in command for c in kernel_commands
+            # the network settings belong to the workstation's own network: live, not kernel
+            is_network = "60-remoteops-network.conf" in command
+            is_live = is_live or is_network
+            is_kernel = not is_network and (
+                "community.general.modprobe" in task or any(c in command for c in kernel_commands)
             )
             if is_live or is_kernel:
                 assert "live" in task.get("tags", []), (path, task["name"])

@@ -75,8 +75,8 @@ def test_apply_succeeds_on_both_workstations_with_live_progress(first_apply, lab
     folder, w = inventory.parent, workstations[0]
     report = run.host("lab-01").report
     assert report["secure_boot"] == expected_secure_boot()
-    flags = ssh(folder, w.port, "sudo sh -c 'test -e /run/reboot-required && echo flag; true'")
-    kernel = ssh(folder, w.port, "sudo sh -c 'needrestart -b -k 2>/dev/null; true'")
+    flags = ssh(folder, w, "sudo sh -c 'test -e /run/reboot-required && echo flag; true'")
+    kernel = ssh(folder, w, "sudo sh -c 'needrestart -b -k 2>/dev/null; true'")
     expected = "flag" in flags or re.search(r"NEEDRESTART-KSTA: [23]", kernel) is not None
     assert report["reboot_required"] is expected
     assert report["disk_encryption"] == "none found"  # a lab root is a plain folder

@@ -59,7 +59,7 @@ class Lab:
         return self.workstation.employee_id.lower()
 
     def ssh(self, command: str) -> str:
-        return ssh(self.folder, self.workstation.port, command)
+        return ssh(self.folder, self.workstation, command)
 
 
 @pytest.fixture(scope="module")
