@@ -291,7 +291,12 @@ def test_a_wrong_vault_password_file_is_said_and_recorded(cli, company, tmp_path
     wrong.write_text("not-the-password-4711\n", "utf-8")
     result = cli("-i", company, "provision", "workstations", "--vault-password-file", wrong)
     assert result.exit_code == 1, result.output
-    assert "The vault could not be decrypted: the vault password is wrong." in result.stderr
+    said = " ".join(result.stderr.split())
+    vault = company / "group_vars" / "workstations" / "vault.yml"
+    assert (
+        "The vault could not be decrypted: the vault password is wrong "
+        f"(it does not open {vault} (vault_wks_vpn_private_key))." in said
+    )
     assert "not-the-password-4711" not in result.output and "Traceback" not in result.output
     runs = json.loads(cli("-i", company, "provision", "history", "--json").stdout)
     assert [(r["status"], r["targets"]) for r in runs] == [("error", "workstations")]
