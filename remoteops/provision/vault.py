@@ -126,7 +126,7 @@ def check_vault_password(files: list[Path], password_file: Path | None, scratch:
             fd = os.open(piece, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
-            pieces[str(piece)] = f"{name} ({variable})"
+            pieces[str(piece)] = f"{variable} in {name}"
     if not pieces:
         return
     if password_file is None:
@@ -159,5 +159,5 @@ def check_vault_password(files: list[Path], password_file: Path | None, scratch:
             proc.stderr.strip().splitlines() or ["ansible-vault failed"]
         )[-1].removeprefix("ERROR! ").removeprefix("[ERROR]: ")
         raise VaultPasswordError(message, hint=_HINT)
-    detail = f" (it does not open {where})" if where else ""
+    detail = f"; it does not open {where}" if where else ""
     raise VaultPasswordError(WRONG_PASSWORD.removesuffix(".") + detail + ".", hint=_HINT)

@@ -294,8 +294,8 @@ def test_a_wrong_vault_password_file_is_said_and_recorded(cli, company, tmp_path
     said = " ".join(result.stderr.split())
     vault = company / "group_vars" / "workstations" / "vault.yml"
     assert (
-        "The vault could not be decrypted: the vault password is wrong "
-        f"(it does not open {vault} (vault_wks_vpn_private_key))." in said
+        "The vault could not be decrypted: the vault password is wrong; it does not open "
+        f"vault_wks_vpn_private_key in {vault}." in said
     )
     assert "not-the-password-4711" not in result.output and "Traceback" not in result.output
     runs = json.loads(cli("-i", company, "provision", "history", "--json").stdout)

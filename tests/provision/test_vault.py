@@ -49,8 +49,8 @@ def test_a_wrong_password_names_the_file_and_the_first_variable(company, tmp_pat
     with pytest.raises(VaultPasswordError) as caught:
         check_vault_password([vault], other_password, tmp_path)
     assert caught.value.message == (
-        "The vault could not be decrypted: the vault password is wrong "
-        f"(it does not open {vault} (vault_wks_vpn_private_key))."
+        "The vault could not be decrypted: the vault password is wrong; "
+        f"it does not open vault_wks_vpn_private_key in {vault}."
     )
     assert "not-the-sample-password-0815" not in caught.value.message
 
@@ -63,7 +63,7 @@ def test_one_value_under_another_password_is_named(company, tmp_path, other_pass
         fh.write(encrypt_value("vault_wks_extra_token", "s3cret-token-value", other_password))
     with pytest.raises(VaultPasswordError) as caught:
         check_vault_password([vault], company / ".vault-password", tmp_path)
-    assert caught.value.message.endswith(f"it does not open {vault} (vault_wks_extra_token)).")
+    assert caught.value.message.endswith(f"it does not open vault_wks_extra_token in {vault}.")
 
 
 def test_a_whole_file_vault_is_checked_too(tmp_path, other_password):
@@ -78,7 +78,7 @@ def test_a_whole_file_vault_is_checked_too(tmp_path, other_password):
     check_vault_password([secret], other_password, tmp_path)
     with pytest.raises(VaultPasswordError) as caught:
         check_vault_password([secret], SAMPLE_VAULT_PASSWORD, tmp_path)
-    assert caught.value.message.endswith(f"(it does not open {secret}).")
+    assert caught.value.message.endswith(f"wrong; it does not open {secret}.")
 
 
 def test_a_run_with_a_wrong_password_stops_before_ansible_starts(company, tmp_path, monkeypatch):
