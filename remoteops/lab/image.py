@@ -41,6 +41,7 @@ LAB_PACKAGES = (
     "procps",
     "iproute2",
     "dbus",  # the system bus, as on every desktop: hostnamectl on a booted workstation
+    "systemd-sysv",  # shutdown and reboot, as on every Debian PC: the reboot repair uses them
 )
 
 #: Everything ``playbooks/workstation.yml`` installs with its default settings. A test checks

@@ -304,6 +304,8 @@ _BOOTED_VARS = {
     # Its network ends at this machine: apt must not try to refresh its package lists.
     "wks_base_cache_valid_time": 0,
     "wks_hardening_firewall_support_interfaces": [boot.WORKSTATION_INTERFACE],
+    # It can restart (the lab boots it again), so the reboot repair really restarts it.
+    "wks_repair_apply_reboot": True,
 }
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from provision_helpers import LAB_EMPLOYEES, lab_folder, lab_test, make_company, provision
 
+from remoteops.inventory import load_company
 from remoteops.lab import boot, inventory_path, lab_down, lab_list, lab_up, ssh_command
 from remoteops.lab.workstations import _processes_rooted_in
+from remoteops.state import StateStore
+from remoteops.support.repairs import run_repair
 
 AGENT = LAB_EMPLOYEES[0].lower()
 #: A port the baseline does not open (support may reach only 22).
@@ -30,7 +32,6 @@ SERVICES = [
     "apt-daily-upgrade.timer",
     "dailyaidecheck.timer",
 ]
-REBOOT_TIMEOUT = 120
 #: A network setting of the baseline (0 in a fresh network namespace).
 LOG_MARTIANS = "/proc/sys/net/ipv4/conf/all/log_martians"
 
@@ -162,15 +163,17 @@ def boot_id(booted) -> str | None:
 def test_after_a_reboot_the_workstation_comes_back_with_the_baseline_in_force(
     applied, booted, company, tmp_path_factory
 ):
+    """The support desk's reboot repair (``support repair lab-01 reboot --yes``) restarts it
+    for real: Ansible's reboot module announces it, waits for the new boot and reconnects."""
     folder, workstation = booted
     before = boot_id(booted)
     assert before
-    on(booted, "sudo systemd-run --on-active=1 --unit=probe-reboot systemctl reboot")
-    deadline = time.monotonic() + REBOOT_TIMEOUT
-    after = None
-    while time.monotonic() < deadline and after in (None, before):
-        time.sleep(1)
-        after = boot_id(booted)
+    with StateStore(tmp_path_factory.mktemp("reboot-state") / "state.db") as store:
+        repaired = run_repair(
+            load_company(company), store, "lab-01", "reboot", confirm=True, lab_dir=folder
+        )
+    assert (repaired.status, repaired.changed) == ("repaired", 1), repaired.host_result
+    after = boot_id(booted)
     assert after and after != before, "the workstation did not come back after its reboot"
     # the lab kept it running: the same supervising process, its sshd answers again
     assert [(w.pid, w.running) for w in lab_list(folder)] == [(workstation.pid, True)]
