@@ -24,7 +24,6 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -170,23 +169,6 @@ def command(record: dict) -> list[str]:
         "--capability=CAP_NET_ADMIN",
     ]
     return ["/bin/sh", "-c", SUPERVISOR, "remoteops-lab-boot", *cgroups, "--", *nspawn]
-
-
-def wait_for_sshd(record: dict, alive, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and alive():
-        try:
-            with socket.create_connection((record["address"], SSH_PORT), timeout=2) as sock:
-                if sock.recv(64).startswith(b"SSH-"):
-                    return
-        except OSError:
-            time.sleep(0.2)
-    tail = " | ".join(log.read_text(errors="replace").splitlines()[-5:]) if log.exists() else ""
-    raise LabError(
-        f"The booted lab workstation {record['name']} did not answer on "
-        f"{record['address']}:{SSH_PORT}. {tail}".strip(),
-        hint=f"See {log}.",
-    )
 
 
 def _cgroup_pids(cgroup: Path) -> list[int]:

@@ -170,22 +170,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_for_sshd(port: int, pid: int, log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
+def _wait_for_sshd(record: dict, log: Path, timeout: float, failure: str) -> None:
+    """Wait until the workstation's sshd (``record``: address, port, pid) greets, or raise
+    :class:`LabError` with ``failure`` and the last lines of its ``log``."""
+    address = record.get("address", LOOPBACK)
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _start_time(pid):
+        if not _start_time(record["pid"]):
             break
         try:
-            with socket.create_connection((LOOPBACK, port), timeout=2) as sock:
+            with socket.create_connection((address, record["port"]), timeout=2) as sock:
                 if sock.recv(64).startswith(b"SSH-"):
                     return
         except OSError:
             time.sleep(0.1)
     tail = " | ".join(log.read_text(errors="replace").splitlines()[-5:]) if log.exists() else ""
-    raise LabError(
-        f"The lab workstation's sshd on {LOOPBACK}:{port} did not come up. {tail}".strip(),
-        hint=f"See {log}.",
-    )
+    raise LabError(f"{failure} {tail}".strip(), hint=f"See {log}.")
 
 
 def _passwd_ids(root: Path, user: str) -> tuple[int, int]:
@@ -454,8 +454,12 @@ def lab_up(
                 log = folder / "boot.log"
                 _start(record, log)
                 _write_state(directory, records)
-                boot.wait_for_sshd(
-                    record, lambda r=record: bool(_start_time(r["pid"])), log, BOOT_TIMEOUT
+                _wait_for_sshd(
+                    record,
+                    log,
+                    BOOT_TIMEOUT,
+                    f"The booted lab workstation {name} did not answer on "
+                    f"{record['address']}:{record['port']}.",
                 )
                 host_public = host_key.with_suffix(".pub").read_text().split()
                 known_hosts.append(f"{record['address']} {host_public[0]} {host_public[1]}")
@@ -467,7 +471,13 @@ def lab_up(
                 records.append(record)
                 _write_state(directory, records)
                 try:
-                    _wait_for_sshd(record["port"], record["pid"], log)
+                    _wait_for_sshd(
+                        record,
+                        log,
+                        READY_TIMEOUT,
+                        f"The lab workstation's sshd on {LOOPBACK}:{record['port']} "
+                        "did not come up.",
+                    )
                     break
                 except LabError:
                     records.pop()

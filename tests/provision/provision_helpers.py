@@ -169,17 +169,23 @@ def make_company(root: Path, employees: int = 4) -> Path:
     return root
 
 
-def ssh(folder: Path, workstation, command: str) -> str:
-    """Run ``command`` on a lab workstation as its IT admin, through its sshd."""
+def run_ssh(folder: Path, workstation, command: str) -> subprocess.CompletedProcess:
+    """Run ``command`` on a lab workstation as its IT admin, through its sshd; whatever
+    it returns."""
     from remoteops.lab import ssh_command
 
-    proc = subprocess.run(
+    return subprocess.run(
         ssh_command(folder, workstation, command),
         capture_output=True,
         text=True,
         timeout=60,
         stdin=subprocess.DEVNULL,
     )
+
+
+def ssh(folder: Path, workstation, command: str) -> str:
+    """Run ``command`` on a lab workstation as its IT admin; it must succeed."""
+    proc = run_ssh(folder, workstation, command)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

@@ -12,10 +12,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from provision_helpers import LAB_EMPLOYEES, lab_folder, lab_test, make_company, provision
+from provision_helpers import (
+    LAB_EMPLOYEES,
+    lab_folder,
+    lab_test,
+    make_company,
+    provision,
+    run_ssh,
+)
 
 from remoteops.inventory import load_company
-from remoteops.lab import boot, inventory_path, lab_down, lab_list, lab_up, ssh_command
+from remoteops.lab import boot, inventory_path, lab_down, lab_list, lab_up
 from remoteops.lab.workstations import _processes_rooted_in
 from remoteops.state import StateStore
 from remoteops.support.repairs import run_repair
@@ -63,14 +70,7 @@ def applied(booted, company, tmp_path_factory):
 
 def on(booted, command: str, *, check: bool = True) -> subprocess.CompletedProcess:
     """Run ``command`` on the workstation as the IT admin, over its real SSH server."""
-    folder, workstation = booted
-    proc = subprocess.run(
-        ssh_command(folder, workstation, command),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = run_ssh(*booted, command)
     if check:
         assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
     return proc
