@@ -611,7 +611,8 @@ def run_playbook(
         try:
             needed = vaulted_files(inventories, playbook)
             password_file = password_file_for_run(vault_password_file, needed, Path(scratch))
-            check_vault_password(needed, password_file, Path(scratch))
+            if password_file is not None:  # None only when nothing is vaulted
+                check_vault_password(needed, password_file, Path(scratch))
         except VaultPasswordError as exc:
             exc.run = finish("error", rc=None, error=exc.message)
             raise

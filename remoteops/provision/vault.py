@@ -100,7 +100,7 @@ def _vaulted_values(node: yaml.Node | None, where: str = "") -> Iterator[tuple[s
             yield from _vaulted_values(item, f"{where}[{index}]")
 
 
-def check_vault_password(files: list[Path], password_file: Path | None, scratch: Path) -> None:
+def check_vault_password(files: list[Path], password_file: Path, scratch: Path) -> None:
     """Decrypt every vaulted file and ``!vault`` value in ``files`` with the password, or raise
     :class:`VaultPasswordError` naming the first file (and variable) it cannot open.
 
@@ -129,12 +129,6 @@ def check_vault_password(files: list[Path], password_file: Path | None, scratch:
             pieces[str(piece)] = f"{variable} in {name}"
     if not pieces:
         return
-    if password_file is None:
-        raise VaultPasswordError(
-            f"{next(iter(pieces.values()))} is encrypted with ansible-vault, "
-            "but no vault password was given.",
-            hint=f"Pass --vault-password-file FILE or set {VAULT_PASSWORD_ENV}.",
-        )
     proc = subprocess.run(
         [
             str(Path(sys.executable).parent / "ansible-vault"),
